@@ -1,0 +1,108 @@
+"""Model zoo: published networks by name.  One module per family in this package, auto-discovered.
+
+Each entry records the structure string (a published fact, with its source), resolution, classes,
+flags and the published figures (top-1, params, FLOPs) where the sources give them.  Weights are
+never downloaded implicitly: :func:`load_pretrained` takes a user path (or URL, only when asked)
+and checks a SHA-256 when one is given.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zennas.registry import Registry, discover
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ZooEntry:
+    name: str
+    structure: str
+    resolution: int
+    num_classes: int
+    family: str
+    use_se: bool = False
+    dialect: str = "zen"
+    source: str = ""
+    top1: float | None = None
+    published_params: float | None = None
+    published_flops: float | None = None
+    crop: int | None = None
+    sha256: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+ZOO: Registry[ZooEntry] = Registry("zoo network", case_sensitive=False)
+
+
+def register_zoo_entry(entry: ZooEntry) -> ZooEntry:
+    ZOO.register(entry.name, entry, module=__name__)
+    return entry
+
+
+def get_zoo_entry(name: str) -> ZooEntry:
+    return ZOO.get(name)
+
+
+def list_zoo() -> list[ZooEntry]:
+    return [ZOO.get(n) for n in ZOO.names()]
+
+
+def build_zoo_model(name: str, *, pretrained_path: str | None = None, sha256: str | None = None, **kw):
+    """Build a zoo network (MasterNet or the family's own builder) and optionally load weights."""
+    e = get_zoo_entry(name)
+    builder = e.options.get("builder")
+    if builder is not None:
+        model = builder(e, **kw)
+    else:
+        from zennas.masternet import MasterNet
+
+        model = MasterNet(e.structure, e.num_classes, use_se=e.use_se, **kw)
+    if pretrained_path:
+        load_pretrained(model, pretrained_path, sha256=sha256 or e.sha256)
+    return model
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load_pretrained(model, path: str, *, sha256: str | None = None, strict: bool = True) -> None:
+    """Load a state dict (raw or under ``state_dict``) from a local path, or a URL when explicitly
+    given one; verify its SHA-256 when known; fail with the expected file name otherwise."""
+    import torch
+
+    if path.startswith(("http://", "https://")):
+        from torch.hub import download_url_to_file
+
+        dest = Path(torch.hub.get_dir()) / "zennas" / Path(path).name
+        if not dest.exists():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            download_url_to_file(path, str(dest))
+        p = dest
+    else:
+        p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"pretrained weights not found: {p} (expected a .pth state dict file)")
+    if sha256 and _sha256(p) != sha256.lower():
+        raise ValueError(f"checksum mismatch for {p}: expected sha256 {sha256}")
+    sd = torch.load(p, map_location="cpu", weights_only=True)
+    if isinstance(sd, dict) and "state_dict" in sd:
+        sd = sd["state_dict"]
+    sd = {k[7:] if k.startswith("module.") else k: v for k, v in sd.items()}
+    model.load_state_dict(sd, strict=strict)
+
+
+discover(__name__)

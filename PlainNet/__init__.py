@@ -18,7 +18,6 @@ Old-style block files that define ``register_netblocks_dict(netblocks_dict)`` an
 
 from __future__ import annotations
 
-import importlib
 import sys
 from collections.abc import MutableMapping
 from typing import Any, Iterator
@@ -101,6 +100,7 @@ def _load_plugins() -> None:
 def load_module(path_or_name: str) -> list[str]:
     """Import a block module given as ``PlainNet/x.py``, a file path, or a dotted name; return the
     block names it registered (used by ``--search_space_list``)."""
+    import importlib
     import importlib.util
     from pathlib import Path
 

@@ -1,0 +1,35 @@
+"""ZEN "BL" bottleneck super blocks SuperResK1K{3,5,7}K1 (ZENNAS_SPEC §1.4)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from PlainNet import register_block
+from PlainNet.basic_blocks import RELU, ConvKX
+from PlainNet.super_blocks import SUPER_RES_ARGS, bn, residual_unit, se
+from zennas.block import Block, Options, SuperBlock
+
+
+class SuperResK1KXK1(SuperBlock):
+    """"BL" family: per sub-layer TWO bottleneck units 1x1 (-> B) BN ReLU, k x k (B -> B) BN ReLU [SE],
+    1x1 (B -> out) BN; the stride sits on the k x k conv of the first unit."""
+
+    ARGS = SUPER_RES_ARGS
+    K: ClassVar[int] = 3
+
+    def _unit(self, ci: int, cout: int, b: int, si: int, opts: Options) -> list[Block]:
+        return [ConvKX(ci, b, 1, 1), *bn(b, opts), RELU(b), ConvKX(b, b, self.K, si), *bn(b, opts), RELU(b),
+                *se(b, opts), ConvKX(b, cout, 1, 1), *bn(cout, opts)]
+
+    def expand(self, opts: Options) -> list[Block]:
+        cin, cout, s, b, L = self.args
+        out: list[Block] = []
+        for i in range(L):
+            ci, si = (cin, s) if i == 0 else (cout, 1)
+            out += residual_unit(self._unit(ci, cout, b, si, opts), ci, cout, si, i == 0, opts)
+            out += residual_unit(self._unit(cout, cout, b, 1, opts), cout, cout, 1, False, opts)
+        return out
+
+
+for _k in (3, 5, 7):
+    register_block(SuperResK1KXK1, name=f"SuperResK1K{_k}K1", K=_k)

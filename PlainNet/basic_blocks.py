@@ -188,6 +188,7 @@ class Linear(Block):
     """Fully connected in -> out.  ZEN: FLOPs in*out, params in*out + (1 if bias)."""
 
     NAME = "Linear"
+    EXAMPLE = "Sequential(AdaptiveAvgPool(32,1)Flatten(32)Linear(32,10,1))"
     ARGS = (Arg("in"), Arg("out"), Arg("bias", min=0))
 
     def validate(self) -> None:
@@ -264,6 +265,7 @@ class Flatten(Block):
     """Flatten from dim 1 (resolution becomes 1)."""
 
     NAME = "Flatten"
+    EXAMPLE = "Sequential(AdaptiveAvgPool(32,1)Flatten(32))"
     ARGS = (Arg("c"),)
 
     def out_res(self, h: int) -> int:
@@ -286,6 +288,7 @@ class PlainNetBasicBlockClass(Block):
     """Abstract placeholder token of ZEN (in, out, s); parses and costs nothing, forward raises."""
 
     NAME = "PlainNetBasicBlockClass"
+    FORWARD = False
     ARGS = (Arg("in"), Arg("out"), Arg("s"))
 
     def _cost(self, h: int, he: int, opts: Options) -> Cost:

@@ -27,6 +27,7 @@ class ResBlock(Block):
 
     NAME = "ResBlock"
     KIND = "res"
+    EXAMPLE = "ResBlock(16,2,ConvKX(16,32,3,2)BN(32)RELU(32)ConvKX(32,32,3,1)BN(32))"
     ALWAYS_PROJECT: ClassVar[bool] = False
 
     def __init__(self, in_channels: int | None = None, stride: int | None = None, *,
@@ -115,6 +116,7 @@ class ResBlockProj(ResBlock):
     """ResBlock whose 1x1-conv + BN projection is always present."""
 
     NAME = "ResBlockProj"
+    EXAMPLE = "ResBlockProj(ConvKX(16,16,3,1)BN(16))"
     ALWAYS_PROJECT = True
 
 
@@ -124,6 +126,7 @@ class Sequential(Block):
 
     NAME = "Sequential"
     KIND = "seq"
+    EXAMPLE = "Sequential(ConvKX(16,24,1,1)BN(24)RELU(24))"
 
     def __init__(self, *, children: Sequence[Block] = (), label: str | None = None):
         if not children:
@@ -173,6 +176,7 @@ class MultiSumBlock(Block):
 
     NAME = "MultiSumBlock"
     KIND = "multi"
+    EXAMPLE = "MultiSumBlock(ConvKX(16,24,3,2)BN(24);ConvDW(16,5,2)ConvKX(16,24,1,1))"
 
     def __init__(self, *, children: Sequence[Sequence[Block]] = (), label: str | None = None):
         branches = tuple(tuple(b) for b in children)
@@ -241,6 +245,7 @@ class MultiCatBlock(MultiSumBlock):
     """Branches see the same input; outputs are concatenated (out = sum of branch outputs)."""
 
     NAME = "MultiCatBlock"
+    EXAMPLE = "MultiCatBlock(ConvKX(16,8,3,1);MaxPool(16,3,1)ConvKX(16,24,1,1))"
 
     @property
     def out_channels(self) -> int:

@@ -126,6 +126,11 @@ class Arg:
     doc: str = ""
 
 
+#: argument values used to generate :meth:`Block.example` tokens
+EXAMPLE_VALUES: dict[str, Any] = {"in": 32, "out": 64, "c": 32, "k": 3, "s": 2, "B": 16, "L": 2, "bias": 1,
+                                  "output_size": 1}
+
+
 def _fmt(v: Any) -> str:
     if isinstance(v, float):
         return repr(v)
@@ -150,6 +155,11 @@ class Block:
     IS_SUPER: ClassVar[bool] = False
     #: counts toward ``layers`` (ZEN: sub_layers of super blocks; plain convs count 1 each)
     LAYER_WEIGHT: ClassVar[int] = 0
+    #: a small valid token of this block used by the parametrized registry tests; when None it is
+    #: generated from ``ARGS`` with :data:`EXAMPLE_VALUES`
+    EXAMPLE: ClassVar[str | None] = None
+    #: False for placeholder blocks whose forward is not meant to run
+    FORWARD: ClassVar[bool] = True
 
     __slots__ = ("args", "children", "label", "_key")
 
@@ -178,6 +188,16 @@ class Block:
         self.label = label
         self._key: str | None = None
         self.validate()
+
+    @classmethod
+    def example(cls) -> str:
+        """A small, valid token string for this block (tests build every registered block from it)."""
+        if cls.EXAMPLE:
+            return cls.EXAMPLE
+        if cls.KIND != "leaf":
+            raise NotImplementedError(f"{cls.NAME}: container blocks must define EXAMPLE")
+        vals = [EXAMPLE_VALUES.get(a.name, 2 if a.type is int else 1.0) for a in cls.ARGS]
+        return f"{cls.NAME}({','.join(_fmt(v) for v in vals)})"
 
     # ---- identity / serialisation ---------------------------------------------------------
     def validate(self) -> None:

@@ -114,6 +114,11 @@ class _Parser:
         start = self.i
         m = _NAME.match(self.text, self.i)
         if not m:
+            ch = self.peek()
+            if ch == ")":
+                raise self.error("unexpected ')': unbalanced parenthesis")
+            if ch == ";":
+                raise self.error("';' separates branches only inside MultiSumBlock/MultiCatBlock")
             raise self.error("expected a block name")
         name = m.group(0)
         if name not in self.reg:

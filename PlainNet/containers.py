@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar, Sequence
 
 from PlainNet import register_block
-from zennas.block import Block, Cost, Options, chain_cost, conv_out
+from zennas.block import Block, Cost, Options, _cached_res, chain_cost, conv_out
 
 
 def _chain_out(blocks: Sequence[Block], h: int, exact: bool = False) -> int:
@@ -76,10 +76,10 @@ class ResBlock(Block):
         return self.ALWAYS_PROJECT or self.stride > 1 or self.in_channels != self.out_channels
 
     def out_res(self, h: int) -> int:
-        return _chain_out(self.children, h)
+        return _cached_res(self, h, False)
 
     def out_res_exact(self, h: int) -> int:
-        return _chain_out(self.children, h, exact=True)
+        return _cached_res(self, h, True)
 
     def _cost(self, h: int, he: int, opts: Options) -> Cost:
         inner, ho, hoe = chain_cost(self.children, h, he, opts)
@@ -152,10 +152,10 @@ class Sequential(Block):
         return type(self)(children=(self.children[0].with_in_channels(c), *self.children[1:]), label=self.label)
 
     def out_res(self, h: int) -> int:
-        return _chain_out(self.children, h)
+        return _cached_res(self, h, False)
 
     def out_res_exact(self, h: int) -> int:
-        return _chain_out(self.children, h, exact=True)
+        return _cached_res(self, h, True)
 
     def _cost(self, h: int, he: int, opts: Options) -> Cost:
         return chain_cost(self.children, h, he, opts)[0]

@@ -161,7 +161,12 @@ class Block:
     #: False for placeholder blocks whose forward is not meant to run
     FORWARD: ClassVar[bool] = True
 
-    __slots__ = ("args", "children", "label", "_key")
+    __slots__ = ("_hash", "_key", "args", "children", "label")
+    _ARG_INDEX: ClassVar[dict[str, int]] = {}
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        cls._ARG_INDEX = {a.name: i for i, a in enumerate(cls.ARGS)}
 
     def __init__(self, *args: Any, children: Sequence[Any] | None = None, label: str | None = None):
         if self.KIND == "leaf":
@@ -187,6 +192,7 @@ class Block:
         self.children = tuple(children) if children is not None else ()
         self.label = label
         self._key: str | None = None
+        self._hash: int | None = None
         self.validate()
 
     @classmethod
@@ -204,10 +210,10 @@ class Block:
         """Hook for subclasses: raise ValueError on inconsistent arguments."""
 
     def arg(self, name: str) -> Any:
-        for a, v in zip(self.ARGS, self.args):
-            if a.name == name:
-                return v
-        raise AttributeError(f"{self.NAME} has no argument {name!r}")
+        i = self._ARG_INDEX.get(name)
+        if i is None:
+            raise AttributeError(f"{self.NAME} has no argument {name!r}")
+        return self.args[i]
 
     def __getattr__(self, name: str) -> Any:
         # Only called when normal lookup fails: expose ARGS by name (blk.out, blk.L, ...).
@@ -231,10 +237,14 @@ class Block:
         return f"<{type(self).__name__} {self.NAME}({lab}{self.body_str()})>"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Block) and str(self) == str(other)
+        # identity by token name, arguments and children (equivalent to the canonical string)
+        return (isinstance(other, Block) and self.NAME == other.NAME and self.args == other.args
+                and self.children == other.children)
 
     def __hash__(self) -> int:
-        return hash(str(self))
+        if self._hash is None:
+            self._hash = hash((self.NAME, self.args, self.children))
+        return self._hash
 
     def replace(self, **changes: Any) -> "Block":
         """A copy with some named arguments changed (leaf blocks)."""
@@ -246,31 +256,28 @@ class Block:
     # ---- shape bookkeeping -----------------------------------------------------------------
     @property
     def in_channels(self) -> int:
-        names = [a.name for a in self.ARGS]
-        for n in ("in", "c"):
-            if n in names:
-                return self.arg(n)
-        raise AttributeError(f"{self.NAME} has no input channels")
+        idx = self._ARG_INDEX
+        i = idx.get("in", idx.get("c"))
+        if i is None:
+            raise AttributeError(f"{self.NAME} has no input channels")
+        return self.args[i]
 
     @property
     def out_channels(self) -> int:
-        names = [a.name for a in self.ARGS]
-        for n in ("out", "c"):
-            if n in names:
-                return self.arg(n)
-        return self.in_channels
+        idx = self._ARG_INDEX
+        i = idx.get("out", idx.get("c"))
+        return self.in_channels if i is None else self.args[i]
 
     @property
     def stride(self) -> int:
-        names = [a.name for a in self.ARGS]
-        return self.arg("s") if "s" in names else 1
+        i = self._ARG_INDEX.get("s")
+        return 1 if i is None else self.args[i]
 
-    def with_in_channels(self, c: int) -> "Block":
+    def with_in_channels(self, c: int) -> Block:
         """Re-chain: the same block reading ``c`` input channels (ZEN ``set_in_channels``)."""
-        names = [a.name for a in self.ARGS]
-        if "in" in names:
+        if "in" in self._ARG_INDEX:
             return self.replace(**{"in": c})
-        if "c" in names:
+        if "c" in self._ARG_INDEX:
             return self.replace(c=c)
         return self
 
@@ -346,14 +353,10 @@ class SuperBlock(Block):
         return _cached_expansion(self, opts)
 
     def out_res(self, h: int) -> int:
-        for b in self.expansion():
-            h = b.out_res(h)
-        return h
+        return _cached_res(self, h, False)
 
     def out_res_exact(self, h: int) -> int:
-        for b in self.expansion():
-            h = b.out_res_exact(h)
-        return h
+        return _cached_res(self, h, True)
 
     def _cost(self, h: int, he: int, opts: Options) -> Cost:
         return chain_cost(self.expansion(opts), h, he, opts)[0]
@@ -374,6 +377,18 @@ class SuperBlock(Block):
         first = self.replace(L=first_l)
         second = self.replace(**{"in": self.out_channels, "s": 1, "L": L - first_l})
         return [first, second]
+
+
+@functools.lru_cache(maxsize=200_000)
+def _cached_res(block: Block, h: int, exact: bool) -> int:
+    """Output resolution of a composite block (memoised: containers walk their children)."""
+    if isinstance(block, SuperBlock):
+        children = block.expansion()
+    else:
+        children = list(block.iter_children())
+    for b in children:
+        h = b.out_res_exact(h) if exact else b.out_res(h)
+    return h
 
 
 @functools.lru_cache(maxsize=50_000)

@@ -164,9 +164,27 @@ class Block:
     __slots__ = ("_hash", "_key", "args", "children", "label")
     _ARG_INDEX: ClassVar[dict[str, int]] = {}
 
+    _INT_MINS: ClassVar[tuple[int, ...] | None] = None
+
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
         cls._ARG_INDEX = {a.name: i for i, a in enumerate(cls.ARGS)}
+        ints = all(a.type is int for a in cls.ARGS)
+        cls._INT_MINS = tuple(int(a.min) if a.min is not None else -(2**62) for a in cls.ARGS) if ints else None
+
+    def _convert_args(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        conv = []
+        for a, v in zip(self.ARGS, args):
+            v = a.type(v) if a.type is float else v
+            if a.type is int and (isinstance(v, bool) or not isinstance(v, int)):
+                if isinstance(v, float) and v.is_integer():
+                    v = int(v)
+                else:
+                    raise ValueError(f"{self.NAME}: argument {a.name!r} must be an integer, got {v!r}")
+            if a.min is not None and v < a.min:
+                raise ValueError(f"{self.NAME}: argument {a.name!r} must be >= {a.min}, got {v}")
+            conv.append(v)
+        return tuple(conv)
 
     def __init__(self, *args: Any, children: Sequence[Any] | None = None, label: str | None = None):
         if self.KIND == "leaf":
@@ -175,18 +193,11 @@ class Block:
                     f"{self.NAME or type(self).__name__} takes {len(self.ARGS)} arguments "
                     f"({', '.join(a.name for a in self.ARGS)}), got {len(args)}"
                 )
-            conv = []
-            for a, v in zip(self.ARGS, args):
-                v = a.type(v) if a.type is float else v
-                if a.type is int and (isinstance(v, bool) or not isinstance(v, int)):
-                    if isinstance(v, float) and v.is_integer():
-                        v = int(v)
-                    else:
-                        raise ValueError(f"{self.NAME}: argument {a.name!r} must be an integer, got {v!r}")
-                if a.min is not None and v < a.min:
-                    raise ValueError(f"{self.NAME}: argument {a.name!r} must be >= {a.min}, got {v}")
-                conv.append(v)
-            self.args = tuple(conv)
+            mins = self._INT_MINS
+            if mins is not None and all(type(v) is int and v >= m for v, m in zip(args, mins)):
+                self.args = args  # fast path: plain ints within bounds (the common case)
+            else:
+                self.args = self._convert_args(args)
         else:
             self.args = tuple(args)
         self.children = tuple(children) if children is not None else ()

@@ -50,6 +50,9 @@ def register_block(cls: type[Block] | None = None, *, name: str | None = None, r
         target = c
         if class_attrs or c.__dict__.get("NAME") != n:
             target = type(n, (c,), {"NAME": n, "__module__": module, **class_attrs})
+            mod = sys.modules.get(module)
+            if mod is not None and not hasattr(mod, n):  # legacy access: SuperResK1KXK1.SuperResK1K3K1
+                setattr(mod, n, target)
         BLOCKS.register(n, target, replace=replace, where=where, module=module)
         return target if class_attrs else c
 

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from PlainNet import register_block
 from PlainNet.basic_blocks import RELU, ConvDW, ConvKX
+from PlainNet.gather_excite import ge_blocks
 from PlainNet.super_blocks import SUPER_RES_ARGS, bn, residual_unit, se
 from zennas.block import Block, Options, SuperBlock, smart_round
 
@@ -25,7 +26,7 @@ class SuperResIDWEXKX(SuperBlock):
 
     def _unit(self, ci: int, d: int, co: int, si: int, opts: Options) -> list[Block]:
         return [ConvKX(ci, d, 1, 1), *bn(d, opts), RELU(d), ConvDW(d, self.K, si), *bn(d, opts), RELU(d),
-                *se(d, opts), ConvKX(d, co, 1, 1), *bn(co, opts)]
+                *se(d, opts), ConvKX(d, co, 1, 1), *bn(co, opts), *ge_blocks(co, opts)]
 
     def expand(self, opts: Options) -> list[Block]:
         cin, cout, s, b, L = self.args

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from PlainNet import register_block
 from PlainNet.basic_blocks import RELU, ConvKX
+from PlainNet.gather_excite import ge_blocks
 from PlainNet.super_blocks import SUPER_RES_ARGS, bn, residual_unit, se
 from zennas.block import Block, Options, SuperBlock
 
@@ -19,7 +20,7 @@ class SuperResK1KXK1(SuperBlock):
 
     def _unit(self, ci: int, cout: int, b: int, si: int, opts: Options) -> list[Block]:
         return [ConvKX(ci, b, 1, 1), *bn(b, opts), RELU(b), ConvKX(b, b, self.K, si), *bn(b, opts), RELU(b),
-                *se(b, opts), ConvKX(b, cout, 1, 1), *bn(cout, opts)]
+                *se(b, opts), ConvKX(b, cout, 1, 1), *bn(cout, opts), *ge_blocks(cout, opts)]
 
     def expand(self, opts: Options) -> list[Block]:
         cin, cout, s, b, L = self.args

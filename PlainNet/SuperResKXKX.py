@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from PlainNet import register_block
 from PlainNet.basic_blocks import RELU, ConvKX
+from PlainNet.gather_excite import ge_blocks
 from PlainNet.super_blocks import SUPER_RES_ARGS, bn, residual_unit, se
 from zennas.block import Block, Options, SuperBlock
 
@@ -22,7 +23,8 @@ class SuperResKXKX(SuperBlock):
         out: list[Block] = []
         for i in range(L):
             ci, si = (cin, s) if i == 0 else (cout, 1)
-            body = [ConvKX(ci, b, k, si), *bn(b, opts), RELU(b), *se(b, opts), ConvKX(b, cout, k, 1), *bn(cout, opts)]
+            body = [ConvKX(ci, b, k, si), *bn(b, opts), RELU(b), *se(b, opts), ConvKX(b, cout, k, 1), *bn(cout, opts),
+                    *ge_blocks(cout, opts)]
             out += residual_unit(body, ci, cout, si, i == 0, opts)
         return out
 

@@ -62,6 +62,18 @@ def _default_registry() -> "Registry":
     return PlainNet.BLOCKS
 
 
+def dialect_registry(dialect: str = "zen") -> "Registry":
+    """Block registry of a structure dialect: ``zen`` (ZEN/ADLIK, default) or ``genet`` (GPU-Efficient
+    Networks, ZENNAS_SPEC §1.9; argument order and semantics differ)."""
+    if dialect == "zen":
+        return _default_registry()
+    if dialect == "genet":
+        from zennas.genet import GENET_BLOCKS
+
+        return GENET_BLOCKS
+    raise StructureParseError(f"unknown structure dialect {dialect!r} (known: zen, genet)")
+
+
 class _Parser:
     def __init__(self, text: str, registry: "Registry"):
         self.text = text
@@ -229,11 +241,14 @@ class _Parser:
             raise self.error(f"invalid {name}: {exc}", start, name) from None
 
 
-def parse(text: str, *, registry: "Registry | None" = None) -> list[Block]:
-    """Parse a structure string into a list of blocks (raises :class:`StructureParseError`)."""
+def parse(text: str, *, registry: "Registry | None" = None, dialect: str = "zen") -> list[Block]:
+    """Parse a structure string into a list of blocks (raises :class:`StructureParseError`).
+
+    ``dialect`` selects the block registry (``zen`` or ``genet``) unless ``registry`` is given.
+    """
     if not isinstance(text, str):
         raise StructureParseError(f"structure must be a string, got {type(text).__name__}")
-    return _Parser(text, registry or _default_registry()).network()
+    return _Parser(text, registry or dialect_registry(dialect)).network()
 
 
 def parse_block(text: str, *, registry: "Registry | None" = None) -> Block:

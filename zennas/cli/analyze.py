@@ -16,7 +16,7 @@ import sys
 from zennas.block import Options
 from zennas.cli.common import NetSpec, add_model_args, nets_from_args, setup_logging
 from zennas.costs import block_table, compute_costs
-from zennas.structure import StructureParseError, parse
+from zennas.structure import StructureParseError
 
 logger = logging.getLogger("analyze_model")
 
@@ -32,7 +32,7 @@ def ptflops_per_block(net: NetSpec, opts: Options) -> list[float] | None:
 
     from zennas.masternet import MasterNet
 
-    model = MasterNet(net.structure, net.num_classes, opts=opts).eval()
+    model = MasterNet(net.blocks(), net.num_classes, opts=opts).eval()
     out: list[float] = []
     ch, res = 3, net.resolution
     with torch.no_grad():
@@ -51,7 +51,7 @@ def ptflops_per_block(net: NetSpec, opts: Options) -> list[float] | None:
 
 def analyze(net: NetSpec, *, with_ptflops: bool = True) -> dict:
     opts = Options(no_reslink=net.no_reslink, no_BN=net.no_BN, use_se=net.use_se)
-    blocks = parse(net.structure)
+    blocks = net.blocks()
     rows = block_table(blocks, net.resolution, net.num_classes, opts=opts)
     c = compute_costs(blocks, net.resolution, net.num_classes, opts=opts)
     result = {"name": net.name, "structure": net.structure, "resolution": net.resolution,

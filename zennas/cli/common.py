@@ -25,6 +25,26 @@ class NetSpec:
     use_se: bool = False
     no_BN: bool = False
     no_reslink: bool = False
+    dialect: str = "zen"
+    zoo_name: str | None = None
+
+    def blocks(self):
+        """The parsed structure (in its dialect)."""
+        from zennas.structure import parse
+
+        return parse(self.structure, dialect=self.dialect)
+
+    def build(self):
+        """The network as a module: the zoo family's own builder for zoo entries, else MasterNet."""
+        if self.zoo_name and not (self.no_BN or self.no_reslink):
+            from zennas.zoo import build_zoo_model, get_zoo_entry
+
+            if get_zoo_entry(self.zoo_name).num_classes == self.num_classes:
+                return build_zoo_model(self.zoo_name)
+        from zennas.masternet import MasterNet
+
+        return MasterNet(self.blocks(), self.num_classes, use_se=self.use_se, no_BN=self.no_BN,
+                         no_reslink=self.no_reslink)
 
 
 def add_model_args(p: argparse.ArgumentParser, *, default_resolution: int | None = None,
@@ -58,7 +78,7 @@ def nets_from_args(args: argparse.Namespace) -> list[NetSpec]:
             raise SystemExit(f"error: {exc}") from None
         flags["use_se"] = flags["use_se"] or e.use_se
         return [NetSpec(e.name, e.structure, args.input_image_size or e.resolution,
-                        args.num_classes or e.num_classes, **flags)]
+                        args.num_classes or e.num_classes, dialect=e.dialect, zoo_name=e.name, **flags)]
     res = args.input_image_size or 224
     nc = args.num_classes or 1000
     if args.plainnet_struct:

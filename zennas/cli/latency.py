@@ -34,15 +34,13 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from zennas.latency import measure_latency
-    from zennas.masternet import build_model
 
     if args.threads:
         torch.set_num_threads(args.threads)
     device = f"cuda:{args.gpu}" if args.gpu is not None else args.device
     dtype = args.dtype or ("float16" if args.fp16 else "float32")
     for net in nets_from_args(args):
-        model = build_model(net.structure, net.num_classes, use_se=net.use_se, no_BN=net.no_BN,
-                            no_reslink=net.no_reslink)
+        model = net.build()
         r = measure_latency(model, resolution=net.resolution, batch_size=args.batch_size, device=device,
                             dtype=dtype, warmup=args.warmup, repeats=args.repeat_times,
                             channels_last=args.channels_last)

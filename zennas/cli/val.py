@@ -78,16 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     setup_logging()
     (net,) = nets_from_args(args)[:1]
-    from zennas.masternet import build_model
-    from zennas.zoo import ZOO, build_zoo_model, load_pretrained
+    from zennas.zoo import get_zoo_entry, load_pretrained
 
-    crop = args.crop
-    if args.arch and args.arch in ZOO:
-        model = build_zoo_model(args.arch)
-        crop = crop or ZOO.get(args.arch).crop
-    else:
-        model = build_model(net.structure, net.num_classes, use_se=net.use_se, no_BN=net.no_BN)
-    crop = crop or net.resolution
+    model = net.build()
+    crop = args.crop or (get_zoo_entry(net.zoo_name).crop if net.zoo_name else None) or net.resolution
     if args.pretrained:
         load_pretrained(model, args.pretrained, sha256=args.sha256)
     else:

@@ -53,7 +53,14 @@ def get_zoo_entry(name: str) -> ZooEntry:
 
 
 def list_zoo() -> list[ZooEntry]:
-    return [ZOO.get(n) for n in ZOO.names()]
+    """Every zoo entry once (aliases share their entry), in registration order."""
+    out: list[ZooEntry] = []
+    seen: set[int] = set()
+    for _, e in ZOO.items():
+        if id(e) not in seen:
+            seen.add(id(e))
+            out.append(e)
+    return out
 
 
 def build_zoo_model(name: str, *, pretrained_path: str | None = None, sha256: str | None = None, **kw):

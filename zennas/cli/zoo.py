@@ -100,13 +100,35 @@ def format_table(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def list_blocks(as_json: bool = False) -> int:
+    """Every registered structure token (ZEN dialect): name, argument list, defining module."""
+    import PlainNet
+
+    rows = []
+    for name, cls in PlainNet.BLOCKS.items():
+        args = ",".join(a.name for a in cls.ARGS) if cls.KIND == "leaf" else {
+            "res": "[in,][stride,]blocks...", "multi": "branch;branch...", "seq": "blocks..."}[cls.KIND]
+        rows.append({"name": name, "args": args, "module": PlainNet.BLOCKS.module_of(name),
+                     "super": cls.IS_SUPER})
+    if as_json:
+        print(json.dumps(rows))
+    else:
+        w = max(len(r["name"]) for r in rows)
+        for r in rows:
+            print(f"{r['name']:<{w}}  ({r['args']})  {r['module']}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m zennas.cli.zoo", description=__doc__.split("\n")[0])
     p.add_argument("--name", help="show one entry (name or alias) with its structure and computed costs")
     p.add_argument("--family", help="only entries of this family (case-insensitive)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--no_costs", action="store_true", help="skip the computed cost columns")
+    p.add_argument("--blocks", action="store_true", help="list the registered block tokens instead")
     args = p.parse_args(argv)
+    if args.blocks:
+        return list_blocks(args.json)
 
     if args.name:
         from zennas.registry import RegistryError

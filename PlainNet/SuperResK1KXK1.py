@@ -7,11 +7,11 @@ from typing import ClassVar
 from PlainNet import register_block
 from PlainNet.basic_blocks import RELU, ConvKX
 from PlainNet.gather_excite import ge_blocks
-from PlainNet.super_blocks import SUPER_RES_ARGS, bn, residual_unit, se
-from zennas.block import Block, Options, SuperBlock
+from PlainNet.super_blocks import SUPER_RES_ARGS, PairedUnitSuperBlock, bn, se
+from zennas.block import Block, Options
 
 
-class SuperResK1KXK1(SuperBlock):
+class SuperResK1KXK1(PairedUnitSuperBlock):
     """"BL" family: per sub-layer TWO bottleneck units 1x1 (-> B) BN ReLU, k x k (B -> B) BN ReLU [SE],
     1x1 (B -> out) BN; the stride sits on the k x k conv of the first unit."""
 
@@ -21,15 +21,6 @@ class SuperResK1KXK1(SuperBlock):
     def _unit(self, ci: int, cout: int, b: int, si: int, opts: Options) -> list[Block]:
         return [ConvKX(ci, b, 1, 1), *bn(b, opts), RELU(b), ConvKX(b, b, self.K, si), *bn(b, opts), RELU(b),
                 *se(b, opts), ConvKX(b, cout, 1, 1), *bn(cout, opts), *ge_blocks(cout, opts)]
-
-    def expand(self, opts: Options) -> list[Block]:
-        cin, cout, s, b, L = self.args
-        out: list[Block] = []
-        for i in range(L):
-            ci, si = (cin, s) if i == 0 else (cout, 1)
-            out += residual_unit(self._unit(ci, cout, b, si, opts), ci, cout, si, i == 0, opts)
-            out += residual_unit(self._unit(cout, cout, b, 1, opts), cout, cout, 1, False, opts)
-        return out
 
 
 for _k in (3, 5, 7):

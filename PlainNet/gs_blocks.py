@@ -36,7 +36,7 @@ from PlainNet import register_block
 from PlainNet.basic_blocks import BN, RELU, ConvDW, ConvKX
 from PlainNet.containers import MultiCatBlock
 from PlainNet.gather_excite import ge_blocks
-from PlainNet.super_blocks import SUPER_CONV_ARGS, SUPER_RES_ARGS, bn, residual_unit, se
+from PlainNet.super_blocks import SUPER_CONV_ARGS, SUPER_RES_ARGS, PairedUnitSuperBlock, bn, se
 from zennas.block import Arg, Block, Cost, Options, SuperBlock, chain_cost
 
 #: cheap depthwise kernel of the GS module (GSConv uses 5; GhostNet 3)
@@ -160,7 +160,7 @@ class SuperGSConvKX(SuperBlock):
         return [GSModule(cin if i == 0 else cout, cout, self.K, s if i == 0 else 1, self.D, 1) for i in range(L)]
 
 
-class SuperResGSKX(SuperBlock):
+class SuperResGSKX(PairedUnitSuperBlock):
     """``SuperResGSK{k}(in, out, s, B, L)``: the GS unit family (two units per sub-layer, ZEN shortcuts)."""
 
     ARGS = SUPER_RES_ARGS
@@ -170,15 +170,6 @@ class SuperResGSKX(SuperBlock):
     def _unit(self, ci: int, cout: int, b: int, si: int, opts: Options) -> list[Block]:
         return [GSModule(ci, b, 1, 1, self.D, 1), ConvDW(b, self.K, si), *bn(b, opts), RELU(b), *se(b, opts),
                 GSModule(b, cout, 1, 1, self.D, 0), *ge_blocks(cout, opts)]
-
-    def expand(self, opts: Options) -> list[Block]:
-        cin, cout, s, b, L = self.args
-        out: list[Block] = []
-        for i in range(L):
-            ci, si = (cin, s) if i == 0 else (cout, 1)
-            out += residual_unit(self._unit(ci, cout, b, si, opts), ci, cout, si, i == 0, opts)
-            out += residual_unit(self._unit(cout, cout, b, 1, opts), cout, cout, 1, False, opts)
-        return out
 
 
 GS_CONV_KERNELS = (1, 3)

@@ -54,3 +54,27 @@ class SuperConvKXBNRELU(SuperBlock):
 
 for _k in (1, 3, 5, 7):
     register_block(SuperConvKXBNRELU, name=f"SuperConvK{_k}BNRELU", K=_k)
+
+
+class PairedUnitSuperBlock(SuperBlock):
+    """Base of families with TWO residual units per sub-layer (ZEN's BL; the GS unit family).
+
+    Subclasses implement ``_unit(ci, cout, b, si, opts) -> body``; sub-layer i is
+    unit(c_i -> out, stride s_i) then unit(out -> out, stride 1), each wrapped by :func:`residual_unit`
+    (ResBlockProj for the block's first unit, ResBlock after it).
+    """
+
+    ARGS = SUPER_RES_ARGS
+
+    def _unit(self, ci: int, cout: int, b: int, si: int, opts: Options) -> list[Block]:
+        raise NotImplementedError
+
+    def expand(self, opts: Options) -> list[Block]:
+        cin, cout, s, b, L = self.args
+        out: list[Block] = []
+        for i in range(L):
+            ci, si = (cin, s) if i == 0 else (cout, 1)
+            out += residual_unit(self._unit(ci, cout, b, si, opts), ci, cout, si, i == 0, opts)
+            out += residual_unit(self._unit(cout, cout, b, 1, opts), cout, cout, 1, False, opts)
+        return out
+

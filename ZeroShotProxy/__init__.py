@@ -8,7 +8,15 @@ decorate with ``@register_proxy``. Shared machinery lives in ``_common.py``; see
 from zennas.registry import discover
 
 from ._common import (
-    PROXIES, Proxy, ProxyContext, ProxyError, ProxyInfo, ProxyResult, compute_proxy, get_proxy, list_proxies,
+    PROXIES,
+    Proxy,
+    ProxyContext,
+    ProxyError,
+    ProxyInfo,
+    ProxyResult,
+    compute_proxy,
+    get_proxy,
+    list_proxies,
     register_proxy,
 )
 

@@ -186,6 +186,16 @@ def gaussian_init(model: nn.Module, generator: torch.Generator) -> nn.Module:
     return model
 
 
+def maybe_gaussian_init(model: nn.Module, ctx: "ProxyContext") -> None:
+    """Gaussian init unless the caller passed ``init="none"`` (keep the module's own weights, e.g. for
+    hand-checked tests or pretrained-weight studies)."""
+    mode = ctx.opt("init", "gaussian")
+    if mode == "gaussian":
+        gaussian_init(model, ctx.generator)
+    elif mode not in ("none", "default"):
+        raise ValueError(f"init must be 'gaussian' or 'none', not {mode!r}")
+
+
 def batchnorms(model: nn.Module) -> list[nn.modules.batchnorm._BatchNorm]:
     return [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
 
@@ -242,6 +252,29 @@ def override_activations(model: nn.Module, to: str | None) -> int:
                 setattr(parent, cname, nn.ReLU(inplace=getattr(child, "inplace", False)))
                 n += 1
     return n
+
+
+@contextlib.contextmanager
+def single_value_bn_in_eval(model: nn.Module) -> Iterator[list]:
+    """A training-mode BatchNorm that would see ONE value per channel (batch 1 at 1x1 resolution, e.g.
+    SynFlow's single input on a small-resolution ResNet) raises in PyTorch; such layers run in eval
+    mode (running statistics) for that call instead.  Nothing changes for any other layer.  Yields the
+    list of affected layers (for ``extra``); modes are restored on exit."""
+    hit: list[nn.Module] = []
+
+    def pre(m, inp):
+        x = inp[0]
+        if m.training and x.dim() >= 2 and x.numel() // x.shape[1] == 1:
+            m.training = False
+            hit.append(m)
+
+    def post(m, inp, out):
+        if m in hit:
+            m.training = True
+
+    bns = batchnorms(model)
+    with forward_hooks(bns, pre, pre=True), forward_hooks(bns, post):
+        yield hit
 
 
 def relu_modules(model: nn.Module) -> list[nn.Module]:
@@ -531,3 +564,22 @@ def _failure(name: str, exc: BaseException, t0: float, seed: int | None, split: 
     if split > 1:
         extra["split"] = split
     return ProxyResult(name, float("nan"), False, err, time.perf_counter() - t0, seed, extra)
+
+
+def spearman(a: list[float], b: list[float]) -> float:
+    """Spearman rank correlation (average ranks for ties); no SciPy needed."""
+    def ranks(v: list[float]) -> torch.Tensor:
+        t = torch.tensor(v, dtype=torch.float64)
+        order = torch.argsort(t)
+        r = torch.empty_like(t)
+        r[order] = torch.arange(len(v), dtype=torch.float64)
+        for val in torch.unique(t):  # average ties
+            m = t == val
+            if int(m.sum()) > 1:
+                r[m] = r[m].mean()
+        return r
+
+    ra, rb = ranks(list(a)), ranks(list(b))
+    ra, rb = ra - ra.mean(), rb - rb.mean()
+    den = float(ra.norm() * rb.norm())
+    return float((ra * rb).sum()) / den if den > 0 else float("nan")

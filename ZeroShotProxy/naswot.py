@@ -20,8 +20,18 @@ from __future__ import annotations
 import torch
 
 from ._common import (
-    Proxy, ProxyContext, ProxyError, ProxyInfo, autocast_context, effective_precision, forward_hooks,
-    gaussian_init, prepare_model, register_proxy, relu_modules, to_input,
+    Proxy,
+    ProxyContext,
+    ProxyError,
+    ProxyInfo,
+    autocast_context,
+    effective_precision,
+    forward_hooks,
+    maybe_gaussian_init,
+    prepare_model,
+    register_proxy,
+    relu_modules,
+    to_input,
 )
 
 _EXACT = 1 << 24  # float32 integer sums are exact below this
@@ -49,7 +59,7 @@ class NASWOT(Proxy):
     def compute(self, model, ctx: ProxyContext):
         dtype, cl = effective_precision(ctx, ctx.opt("precision", "fast"))
         model = prepare_model(model, ctx, dtype, cl)
-        gaussian_init(model, ctx.generator)
+        maybe_gaussian_init(model, ctx)
         model.train()
         model.requires_grad_(False)
         normalize = bool(ctx.opt("normalize", False))

@@ -9,6 +9,8 @@ by its absolute value, in float64, training mode (batch statistics), after Gauss
   opposite of the paper: almost certainly a sign bug. ``log=False`` gives +S; ``negate=True`` flips
   the sign; ``log=False, negate=True`` reproduces the original's return value exactly.
 * extra always holds S, log_S and original_return (= -S).
+* A BN layer that would see one value per channel (1x1 maps with the single input; the original
+  crashes there) runs with its running statistics for that call (``extra['bn_eval_layers']``).
 """
 
 from __future__ import annotations
@@ -18,8 +20,18 @@ import math
 import torch
 
 from ._common import (
-    Proxy, ProxyContext, ProxyInfo, autocast_context, effective_precision, gaussian_init, logits_of,
-    prepare_model, register_proxy, to_input, weight_layers,
+    Proxy,
+    ProxyContext,
+    ProxyInfo,
+    autocast_context,
+    effective_precision,
+    logits_of,
+    maybe_gaussian_init,
+    prepare_model,
+    register_proxy,
+    single_value_bn_in_eval,
+    to_input,
+    weight_layers,
 )
 
 
@@ -34,7 +46,7 @@ class SynFlow(Proxy):
 
     def compute(self, model, ctx: ProxyContext):
         dtype, cl = effective_precision(ctx, "fp64")
-        gaussian_init(model, ctx.generator)
+        maybe_gaussian_init(model, ctx)
         with torch.no_grad():
             for t in model.state_dict().values():
                 if t.is_floating_point():
@@ -44,7 +56,7 @@ class SynFlow(Proxy):
         model.requires_grad_(True)
         x = torch.ones(1, 3, ctx.resolution, ctx.resolution, device=ctx.device)
         layers = weight_layers(model)
-        with autocast_context(ctx.device, dtype):
+        with autocast_context(ctx.device, dtype), single_value_bn_in_eval(model) as bn_eval:
             r = logits_of(model(to_input(x, dtype, cl))).sum()
         grads = torch.autograd.grad(r, [m.weight for m in layers], allow_unused=True)
         s = 0.0
@@ -57,5 +69,5 @@ class SynFlow(Proxy):
         score = log_s if ctx.opt("log", True) else s
         if ctx.opt("negate", False):
             score = -score
-        extra = {"S": s, "log_S": log_s, "original_return": -s, "dtype": str(dtype).replace("torch.", "")}
+        extra = {"bn_eval_layers": len(bn_eval), "S": s, "log_S": log_s, "original_return": -s, "dtype": str(dtype).replace("torch.", "")}
         return score, extra

@@ -24,8 +24,19 @@ import math
 import torch
 
 from ._common import (
-    Proxy, ProxyContext, ProxyInfo, autocast_context, batchnorms, effective_precision, gaussian_init,
-    override_activations, pre_gap_features, prepare_model, register_proxy, reset_bn_stats, to_input,
+    Proxy,
+    ProxyContext,
+    ProxyInfo,
+    autocast_context,
+    batchnorms,
+    effective_precision,
+    maybe_gaussian_init,
+    override_activations,
+    pre_gap_features,
+    prepare_model,
+    register_proxy,
+    reset_bn_stats,
+    to_input,
 )
 
 
@@ -58,7 +69,7 @@ class Zen(Proxy):
         scores, deltas, bn_terms = [], [], []
         how = ""
         for _ in range(max(1, ctx.repeat)):
-            gaussian_init(model, ctx.generator)
+            maybe_gaussian_init(model, ctx)
             if mode != "carry":
                 reset_bn_stats(model)
             if mode == "batch":

@@ -1,0 +1,159 @@
+"""Proxy speed (ours vs the original ZEN implementation) and fast-path fidelity (rank agreement).
+
+    python benchmarks/proxies.py [--quick] [--out results/proxies.json] [--fidelity 20]
+
+* Speed: time per candidate of every proxy on the ZenNet CIFAR 1M-params structure at 32x32 (batch
+  64) and on the ZenNet ImageNet 400M-FLOPs structure at 224x224 (batch 16), CPU, 2 threads, model
+  build excluded (the model is built once; each call scores a deepcopy, included). Zen is also compared with its floor:
+  two plain forward passes of the same model under ``torch.inference_mode`` (eval mode, same layout).
+* Fidelity: Spearman rank correlation, over N seeded random CIFAR structures, between the plain fp32
+  (contiguous) computation and each fast variant (channels_last fp32 = our CPU default, bf16 autocast +
+  channels_last).
+Timings are noisy on shared cores: compare the ratios within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import time
+from pathlib import Path
+
+import torch
+
+import ZeroShotProxy as ZP
+from zennas.masternet import build_model
+from ZeroShotProxy._common import spearman
+
+CIFAR_1M = ("SuperConvK3BNRELU(3,88,1,1)SuperResK1K7K1(88,120,1,16,1)SuperResK1K7K1(120,192,2,16,3)"
+            "SuperResK1K5K1(192,224,1,24,4)SuperResK1K5K1(224,96,2,24,2)SuperResK1K3K1(96,168,2,40,3)"
+            "SuperResK1K3K1(168,112,1,48,3)SuperConvK1BNRELU(112,512,1,1)")  # ZenNet zennet_cifar_model_size1M_res32.txt
+IMNET_400M = ("SuperConvK3BNRELU(3,16,2,1)SuperResIDWE1K7(16,40,2,40,1)SuperResIDWE1K7(40,64,2,64,1)"
+              "SuperResIDWE4K7(64,96,2,96,5)SuperResIDWE2K7(96,224,2,224,5)SuperConvK1BNRELU(224,2048,1,1)")
+ORIGINAL = {  # seconds per candidate, original implementation, same machine class, 2 threads
+    "cifar": {"Zen": 0.37, "GradNorm": 0.52, "NASWOT": 1.17, "SynFlow": 0.05, "TE-NAS": 16.0},
+    "imagenet": {"Zen": 2.31, "GradNorm": 3.38, "NASWOT": 5.41, "SynFlow": 0.28, "TE-NAS": 175.0},
+}
+CASES = {"cifar": (CIFAR_1M, 32, 64, 10), "imagenet": (IMNET_400M, 224, 16, 1000)}
+
+
+def _time(fn, reps: int) -> float:
+    fn()  # warm-up
+    ts = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t)
+    return statistics.median(ts)
+
+
+def floor_two_forwards(model, res: int, batch: int, reps: int) -> float:
+    m = model.to(memory_format=torch.channels_last).eval()
+    x = torch.randn(batch, 3, res, res).contiguous(memory_format=torch.channels_last)
+
+    def run():
+        with torch.inference_mode():
+            m.forward_pre_GAP(x)
+            m.forward_pre_GAP(x + 0.01)
+
+    t = _time(run, reps)
+    model.train()
+    return t
+
+
+def speed(quick: bool, reps: int) -> list[dict]:
+    rows = []
+    for case, (s, res, batch, nc) in CASES.items():
+        if quick and case == "imagenet":
+            continue
+        model = build_model(s, nc, no_reslink=True)
+        for name, orig in ORIGINAL[case].items():
+            if name == "TE-NAS" and quick:
+                continue
+            r_reps = 1 if name == "TE-NAS" else reps
+
+            def run(name=name, model=model, res=res, batch=batch, nc=nc):
+                r = ZP.compute_proxy(name, model, resolution=res, batch_size=batch, num_classes=nc, seed=0)
+                assert r.ok, r.error
+
+            t = _time(run, r_reps) if name != "TE-NAS" else _time_once(run)
+            row = {"case": case, "proxy": name, "ours_s": t, "original_s": orig, "speedup": orig / t}
+            if name == "Zen":
+                fl = floor_two_forwards(model, res, batch, reps)
+                row.update(floor_s=fl, zen_over_floor=t / fl)
+            rows.append(row)
+            print(f"{case:9s} {name:9s} ours {t:8.3f}s  original {orig:7.2f}s  speed-up {orig / t:6.2f}x"
+                  + (f"  Zen/floor {row['zen_over_floor']:.2f} (floor {row['floor_s']:.3f}s)" if name == "Zen" else ""),
+                  flush=True)
+    return rows
+
+
+def _time_once(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def random_structures(n: int, seed: int = 0) -> list[str]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        c = rng.choice([8, 16, 24, 32])
+        s = f"SuperConvK3BNRELU(3,{c},1,1)"
+        for stride in (1, 2, 2):
+            kind = rng.choice(["SuperResK3K3", "SuperResK5K5", "SuperResK1K3K1", "SuperResK1K5K1"])
+            o = rng.choice([16, 24, 32, 48, 64])
+            s += f"{kind}({c},{o},{stride},{rng.choice([8, 16, 24])},{rng.choice([1, 2])})"
+            c = o
+        out.append(s + f"SuperConvK1BNRELU({c},{rng.choice([64, 128])},1,1)")
+    return out
+
+
+def fidelity(n: int, batch: int) -> dict:
+    structs = random_structures(n)
+    variants = {"fp32_contiguous": dict(dtype="float32", channels_last=False),
+                "fp32_channels_last": dict(dtype="float32", channels_last=True),
+                "bf16_autocast_channels_last": dict(dtype="bfloat16", channels_last=True)}
+    res = {}
+    for name in ("Zen", "GradNorm", "NASWOT"):
+        scores = {v: [] for v in variants}
+        for s in structs:
+            model = build_model(s, 10, no_reslink=True)
+            for v, kw in variants.items():
+                r = ZP.compute_proxy(name, model, resolution=32, batch_size=batch, num_classes=10, seed=0, **kw)
+                scores[v].append(r.score)
+        base = scores["fp32_contiguous"]
+        res[name] = {v: spearman(base, scores[v]) for v in variants if v != "fp32_contiguous"}
+        print(f"fidelity {name:9s} " + "  ".join(f"{v}: {rho:.4f}" for v, rho in res[name].items()), flush=True)
+    sf64, sf32 = [], []
+    for s in structs:
+        model = build_model(s, 10, no_reslink=True)
+        sf64.append(ZP.compute_proxy("SynFlow", model, resolution=32, num_classes=10, seed=0).score)
+        sf32.append(ZP.compute_proxy("SynFlow", model, resolution=32, num_classes=10, seed=0, dtype="float32").score)
+    res["SynFlow"] = {"fp32_vs_fp64": spearman(sf64, sf32)}
+    print(f"fidelity SynFlow   fp32 vs fp64: {res['SynFlow']['fp32_vs_fp64']:.4f}", flush=True)
+    return res
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="CIFAR case only, no TE-NAS, 8 fidelity structures")
+    p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--fidelity", type=int, default=20, help="number of structures (0: skip)")
+    p.add_argument("--fidelity_batch", type=int, default=32)
+    p.add_argument("--out", default=None, help="write the results as JSON here")
+    a = p.parse_args()
+    torch.set_num_threads(2)
+    out = {"threads": 2, "torch": torch.__version__, "speed": speed(a.quick, 1 if a.quick else a.reps)}
+    n = min(a.fidelity, 8) if a.quick else a.fidelity
+    if n:
+        out["fidelity"] = fidelity(n, a.fidelity_batch)
+    if a.out:
+        Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.out).write_text(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()

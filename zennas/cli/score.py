@@ -1,0 +1,56 @@
+"""``python -m ZeroShotProxy`` / ``zennas-score``: score structures with a zero-shot proxy.
+
+Networks are built with residual links removed (as ZEN's search scores them) unless --keep_reslink.
+Prints a table, or with --json one JSON object per structure. Exit code 1 if any score failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from zennas.cli.common import add_model_args, nets_from_args, setup_logging
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m ZeroShotProxy", description=__doc__.splitlines()[0])
+    add_model_args(p)
+    p.add_argument("--zero_shot_score", default="Zen", help="proxy name, case-insensitive (Zen, GradNorm, "
+                   "NASWOT, Syncflow/SynFlow, TE-NAS, Flops, Params, Random)")
+    p.add_argument("--batch_size", type=int, default=None, help="default: the proxy's (64 for most)")
+    p.add_argument("--gamma", type=float, default=1e-2, help="Zen mixup_gamma")
+    p.add_argument("--seed", type=int, default=None, help="default: a fresh seed, printed")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--repeat", type=int, default=1)
+    p.add_argument("--dtype", default="auto", help="auto (proxy default), float32, bfloat16, float16, float64")
+    p.add_argument("--keep_reslink", action="store_true", help="score WITH residual links")
+    p.add_argument("--json", action="store_true", help="one JSON line per structure")
+    p.add_argument("-v", "--verbose", action="store_true")
+    args = p.parse_args(argv)
+    setup_logging(args.verbose)
+    from ZeroShotProxy import compute_proxy
+
+    failed = 0
+    if not args.json:
+        print(f"{'name':<12} {'proxy':<9} {'score':>14} {'ok':>3} {'seconds':>8} {'seed':>11}  error")
+    for net in nets_from_args(args):
+        r = compute_proxy(args.zero_shot_score, net.structure, resolution=net.resolution,
+                          batch_size=args.batch_size, num_classes=net.num_classes, device=args.device,
+                          dtype=None if args.dtype == "auto" else args.dtype, seed=args.seed,
+                          repeat=args.repeat, gamma=args.gamma, no_reslink=not args.keep_reslink,
+                          use_se=net.use_se)
+        failed += not r.ok
+        if args.json:
+            extra = {k: v for k, v in r.extra.items() if k != "traceback"}
+            print(json.dumps({"structure": net.structure, "name": net.name, "proxy": r.name, "score": r.score,
+                              "ok": r.ok, "error": r.error, "seconds": r.seconds, "seed": r.seed,
+                              "resolution": net.resolution, "extra": extra}, default=str))
+        else:
+            print(f"{net.name[:12]:<12} {r.name:<9} {r.score:>14.6g} {'yes' if r.ok else 'NO':>3} "
+                  f"{r.seconds:>8.3f} {str(r.seed):>11}  {r.error or ''}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

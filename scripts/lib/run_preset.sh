@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Shared body of scripts/*_NAS_*.sh: search with configs/<preset>.yaml, analyze the winner, print the
+# training command.  Usage: run_preset.sh PRESET [evolution_search.py flags...]
+# Env: SAVE_DIR (default save_dir/PRESET), EXTRA_ARGS (extra flags, word-split), PYTHON (default python).
+# --dry-run is passed through to the search, which prints the resolved config as JSON; analysis is skipped.
+set -euo pipefail
+PRESET=$1; shift
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+PYTHON=${PYTHON:-python}
+SAVE_DIR=${SAVE_DIR:-save_dir/$PRESET}
+CONFIG="configs/$PRESET.yaml"
+DRY=0
+for a in "$@" ${EXTRA_ARGS:-}; do
+  if [[ "$a" == "--dry-run" || "$a" == "--dry_run" ]]; then DRY=1; fi
+done
+# shellcheck disable=SC2086
+"$PYTHON" evolution_search.py --config "$CONFIG" --save_dir "$SAVE_DIR" ${EXTRA_ARGS:-} "$@"
+if [[ $DRY == 1 ]]; then exit 0; fi
+# analyze flags and the training command come from the preset
+mapfile -t ANALYZE < <("$PYTHON" -c 'import sys, yaml; [print(a) for a in yaml.safe_load(open(sys.argv[1])).get("analyze_args", [])]' "$CONFIG")
+"$PYTHON" analyze_model.py --plainnet_struct_txt "$SAVE_DIR/best_structure.txt" "${ANALYZE[@]}"
+TRAIN=$("$PYTHON" -c 'import sys, yaml; print((yaml.safe_load(open(sys.argv[1])).get("train_command") or "").replace("{save_dir}", sys.argv[2]))' "$CONFIG" "$SAVE_DIR")
+echo
+echo "Best structure: $SAVE_DIR/best_structure.txt"
+if [[ -n "$TRAIN" ]]; then
+  echo "Train the winner with:"
+  echo "  $TRAIN"
+fi

@@ -68,7 +68,7 @@ class Options:
 DEFAULT_OPTIONS = Options()
 
 
-@dataclass
+@dataclass(slots=True)
 class Cost:
     """Additive cost record of a block or network at a given input resolution.
 
@@ -94,14 +94,9 @@ class Cost:
     peak: int = 0
 
     def __add__(self, other: "Cost") -> "Cost":
-        return Cost(
-            self.params + other.params,
-            self.flops + other.flops,
-            self.exact_params + other.exact_params,
-            self.exact_macs + other.exact_macs,
-            self.mac + other.mac,
-            max(self.peak, other.peak),
-        )
+        p = self.peak if self.peak >= other.peak else other.peak
+        return Cost(self.params + other.params, self.flops + other.flops, self.exact_params + other.exact_params,
+                    self.exact_macs + other.exact_macs, self.mac + other.mac, p)
 
     def as_dict(self) -> dict[str, float]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -194,10 +189,13 @@ class Block:
                     f"({', '.join(a.name for a in self.ARGS)}), got {len(args)}"
                 )
             mins = self._INT_MINS
-            if mins is not None and all(type(v) is int and v >= m for v, m in zip(args, mins)):
-                self.args = args  # fast path: plain ints within bounds (the common case)
-            else:
-                self.args = self._convert_args(args)
+            fast = mins is not None
+            if fast:  # plain ints within bounds (the common case); a loop is cheaper than all(genexpr)
+                for v, m in zip(args, mins):
+                    if type(v) is not int or v < m:
+                        fast = False
+                        break
+            self.args = args if fast else self._convert_args(args)
         else:
             self.args = tuple(args)
         self.children = tuple(children) if children is not None else ()

@@ -47,16 +47,16 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     rows = []
     for e in [z for z in list_zoo() if z.family == "ZenNet"]:
-        def cold():
+        def cold(e=e):
             _cached_cost.cache_clear()
             _cached_expansion.cache_clear()
             _cached_res.cache_clear()
             compute_costs(e.structure, e.resolution, e.num_classes, use_se=e.use_se)
 
-        def warm():
+        def warm(e=e):
             compute_costs(e.structure, e.resolution, e.num_classes, use_se=e.use_se)
 
-        def build():
+        def build(e=e):
             build_model(e.structure, e.num_classes, use_se=e.use_se)
 
         t_cold, t_warm, t_build = _time(cold, args.repeat), _time(warm, args.repeat), _time(build, args.repeat)

@@ -24,9 +24,9 @@ import time
 from pathlib import Path
 
 import torch
+from _original_proxies import ORIGINAL_ALGOS  # benchmarks/ is on sys.path when run as a script
 
 import ZeroShotProxy as ZP
-from _original_proxies import ORIGINAL_ALGOS  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 from zennas.masternet import build_model
 from ZeroShotProxy._common import spearman
 

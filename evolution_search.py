@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Evolutionary zero-shot NAS (Zen-NAS ``evolution_search.py``): see ``--help`` and docs/SEARCH.md.
+"""Evolutionary zero-shot NAS (Zen-NAS ``evolution_search.py``): see ``--help`` and the README (Evolutionary search).
 
 ``python evolution_search.py --save_dir runs/quickstart`` runs the quickstart preset
 (configs/quickstart.yaml); ``--config configs/X.yaml`` any preset; every original flag works.

@@ -2,7 +2,7 @@
 
 Every non-underscore module of this package registers one proxy when imported (``discover``), so a new
 proxy is ONE file: subclass ``Proxy``, set ``info = ProxyInfo(...)``, implement ``compute`` and
-decorate with ``@register_proxy``. Shared machinery lives in ``_common.py``; see docs/PROXIES.md.
+decorate with ``@register_proxy``. Shared machinery lives in ``_common.py``; see the README (Zero-shot proxies).
 """
 
 from zennas.registry import discover

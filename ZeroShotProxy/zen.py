@@ -14,7 +14,7 @@ score = log( mean_i || f(x_i) - f(x_i + gamma * eps_i) ||_1 ) + sum_BN log sqrt(
     momentum constant; differs from "fresh" by about 0.5*log(0.19) per BN layer).
 * Scale: log (higher = better). Returned: mean over repeats; extra has std and 1.96*std/sqrt(repeat).
 * Default precision on a CPU with native bf16: bf16 autocast + channels_last (ranking measured equal
-  to fp32, see docs/PROXIES.md); pass dtype="float32" for the plain computation.
+  to fp32, see the README (Zero-shot proxies)); pass dtype="float32" for the plain computation.
 """
 
 from __future__ import annotations

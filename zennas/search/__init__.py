@@ -1,4 +1,4 @@
-"""Evolutionary search engine: config, budgets, population, loop, checkpoints, outputs (docs/SEARCH.md)."""
+"""Evolutionary search engine: config, budgets, population, loop, checkpoints, outputs (README: Evolutionary search)."""
 
 from zennas.search.budgets import (
     Budget,

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Shared body of scripts/*_NAS_*.sh: search with configs/<preset>.yaml, analyze the winner, print the
 # training command.  Usage: run_preset.sh PRESET [evolution_search.py flags...]
-# Env: SAVE_DIR (default save_dir/PRESET), EXTRA_ARGS (extra flags, word-split), PYTHON (default python).
+# Env: SAVE_DIR (default save_dir/PRESET), EXTRA_ARGS (extra flags, word-split), PYTHON (default .venv/bin/python, else python3).
 # --dry-run is passed through to the search, which prints the resolved config as JSON; analysis is skipped.
 set -euo pipefail
 PRESET=$1; shift
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
-PYTHON=${PYTHON:-python}
+if [[ -z "${PYTHON:-}" ]]; then if [[ -x .venv/bin/python ]]; then PYTHON=.venv/bin/python; else PYTHON=python3; fi; fi
 SAVE_DIR=${SAVE_DIR:-save_dir/$PRESET}
 CONFIG="configs/$PRESET.yaml"
 DRY=0

@@ -67,14 +67,14 @@ def floor_two_forwards(model, res: int, batch: int, reps: int) -> float:
     return t
 
 
-def speed(quick: bool, reps: int) -> list[dict]:
+def speed(quick: bool, reps: int, cases: list[str] | None = None, proxies: list[str] | None = None) -> list[dict]:
     rows = []
     for case, (s, res, batch, nc) in CASES.items():
-        if quick and case == "imagenet":
+        if (quick and case == "imagenet") or (cases and case not in cases):
             continue
         model = build_model(s, nc, no_reslink=True)
         for name, orig in ORIGINAL[case].items():
-            if name == "TE-NAS" and quick:
+            if (name == "TE-NAS" and quick and not proxies) or (proxies and name not in proxies):
                 continue
             r_reps = 1 if name == "TE-NAS" else reps
 
@@ -158,9 +158,11 @@ def main() -> None:
     p.add_argument("--fidelity", type=int, default=20, help="number of structures (0: skip)")
     p.add_argument("--fidelity_batch", type=int, default=32)
     p.add_argument("--out", default=None, help="write the results as JSON here")
+    p.add_argument("--cases", nargs="*", choices=sorted(CASES), default=None, help="only these cases")
+    p.add_argument("--proxies", nargs="*", default=None, help="only these proxies (e.g. TE-NAS)")
     a = p.parse_args()
     torch.set_num_threads(2)
-    out = {"threads": 2, "torch": torch.__version__, "speed": speed(a.quick, 1 if a.quick else a.reps)}
+    out = {"threads": 2, "torch": torch.__version__, "speed": speed(a.quick, 1 if a.quick else a.reps, a.cases, a.proxies)}
     n = min(a.fidelity, 8) if a.quick else a.fidelity
     if n:
         out["fidelity"] = fidelity(n, a.fidelity_batch)

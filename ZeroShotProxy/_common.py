@@ -313,8 +313,9 @@ def prepare_model(model: nn.Module, ctx: ProxyContext, dtype: torch.dtype, chann
     model = model.to(ctx.device)
     if dtype == torch.float64:
         model = model.double()
-    if channels_last:
-        model = model.to(memory_format=torch.channels_last)
+    # set the layout explicitly both ways: a module left channels_last by an earlier in-place proxy
+    # would otherwise run a slow mixed-layout path with contiguous inputs
+    model = model.to(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
     return model
 
 

@@ -57,3 +57,11 @@ def test_latency_json():
     x = json.loads(r.stdout)
     assert x["per_image"] > 0 and len(x["runs"]) == 3 and x["batch_size"] == 2
     assert abs(x["per_batch"] - sorted(x["runs"])[1]) < 1e-12  # the median
+
+
+def test_proxy_cli_scores_a_genet_dialect_zoo_network():
+    # GENet-light's true parameter count (idstcv/GPU-Efficient-Networks, reference table: 8,173,761)
+    r = run("-m", "ZeroShotProxy", "--arch", "GENet_small", "--zero_shot_score", "params", "--json")
+    assert r.returncode == 0, r.stderr
+    x = json.loads(r.stdout.strip().splitlines()[-1])
+    assert x["ok"] and x["score"] == 8_173_761

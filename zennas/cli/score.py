@@ -35,7 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.json:
         print(f"{'name':<12} {'proxy':<9} {'score':>14} {'ok':>3} {'seconds':>8} {'seed':>11}  error")
     for net in nets_from_args(args):
-        r = compute_proxy(args.zero_shot_score, net.structure, resolution=net.resolution,
+        # ZEN-dialect strings are built by compute_proxy (no_reslink as the original search); other
+        # dialects (GENet) are scored on their zoo family's own module (as built, with shortcuts)
+        obj = net.structure if net.dialect == "zen" else net.build()
+        r = compute_proxy(args.zero_shot_score, obj, resolution=net.resolution,
                           batch_size=args.batch_size, num_classes=net.num_classes, device=args.device,
                           dtype=None if args.dtype == "auto" else args.dtype, seed=args.seed,
                           repeat=args.repeat, gamma=args.gamma, no_reslink=not args.keep_reslink,

@@ -356,7 +356,6 @@ def test_zen_proxy_path_tiny(tmp_path):
 
 
 def test_outputs_plots_and_tensorboard(tmp_path):
-    pytest.importorskip("matplotlib")
     run_search(tiny(save_dir=str(tmp_path), plots=True, tensorboard=True, evolution_max_iter=120, log_every=40))
     for name in ("best_score.png", "score_vs_params.png", "score_vs_flops.png"):
         assert (tmp_path / "plots" / name).stat().st_size > 1000

@@ -20,6 +20,36 @@ def shared_file(*parts: str) -> Path:
     return p
 
 
+def numel(model: torch.nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def check_block_example(name: str, opts, res: int = 16):
+    """Build a registered block from its example token and check what every block must satisfy:
+    parse -> str round trip, exact params == numel of the built module, and (for blocks that run)
+    output shape == declared out channels x true output resolution.  Returns (block, module, cost, x).
+    """
+    import PlainNet
+    from zennas.structure import parse, to_str
+
+    cls = PlainNet.BLOCKS.get(name)
+    ex = cls.example()
+    blocks = parse(ex)
+    assert to_str(blocks) == to_str(parse(to_str(blocks)))
+    assert len(blocks) == 1, f"{name}.example() must be one token"
+    blk = blocks[0]
+    module = blk.build(opts).eval()
+    cost = blk.cost(res, opts)
+    assert numel(module) == cost.exact_params
+    x = torch.randn(2, blk.in_channels, res, res)
+    if cls.FORWARD:
+        with torch.no_grad():
+            y = module(x)
+        r = blk.out_res_exact(res)
+        assert tuple(y.shape) == ((2, blk.out_channels) if y.ndim == 2 else (2, blk.out_channels, r, r))
+    return blk, module, cost, x
+
+
 def count_true_macs(model: torch.nn.Module, x: torch.Tensor) -> int:
     """Multiply-accumulates of every Conv2d/Linear, counted from the actual output shapes."""
     total = 0

@@ -7,15 +7,12 @@ import pytest
 import torch
 
 import PlainNet
+from tests.conftest import check_block_example, numel
 from zennas.block import Options
 from zennas.structure import parse, parse_block, to_str
 
 GS_NAMES = ["SuperGSConvK1", "SuperGSConvK3", "SuperResGSK3", "SuperResGSK5", "SuperResGSK7"]
 BASIC = ["GSModule", "ChannelShuffle", "Identity"]
-
-
-def numel(m):
-    return sum(p.numel() for p in m.parameters())
 
 
 def test_load_module_returns_gs_super_blocks():
@@ -26,16 +23,9 @@ def test_load_module_returns_gs_super_blocks():
 @pytest.mark.parametrize("opts", [Options(), Options(no_reslink=True), Options(no_BN=True),
                                   Options(use_se=True), Options().evolve(use_ge="theta:2")])
 def test_roundtrip_forward_numel(name, opts):
-    ex = PlainNet.BLOCKS.get(name).EXAMPLE
-    b = parse_block(ex)
-    assert str(b) == ex
-    m = b.build(opts).eval()
-    c = b.cost(16, opts)
-    assert numel(m) == c.exact_params
+    b, _, c, _ = check_block_example(name, opts)
+    assert str(b) == PlainNet.BLOCKS.get(name).EXAMPLE
     assert c.mac > 0 or name == "Identity"
-    with torch.no_grad():
-        y = m(torch.randn(2, b.in_channels, 16, 16))
-    assert y.shape == (2, b.out_channels, b.out_res_exact(16), b.out_res_exact(16))
 
 
 def test_gs_module_hand_costs():

@@ -8,10 +8,9 @@ from the real module, under each construction flag.
 from __future__ import annotations
 
 import pytest
-import torch
 
 import PlainNet
-from tests.conftest import count_true_macs
+from tests.conftest import check_block_example, count_true_macs
 from zennas.block import Options
 from zennas.structure import parse, to_str
 
@@ -46,21 +45,12 @@ def test_round_trip(name):
 @pytest.mark.parametrize("opts", VARIANTS, ids=["plain", "no_reslink", "use_se", "no_BN"])
 @pytest.mark.parametrize("name", NAMES)
 def test_forward_shape_params_macs(name, opts):
-    cls = PlainNet.BLOCKS.get(name)
-    (blk,) = parse(cls.example())
-    module = blk.build(opts).eval()
-    cost = blk.cost(RES, opts)
-    assert sum(p.numel() for p in module.parameters()) == cost.exact_params
-    if not cls.FORWARD:
+    blk, module, cost, x = check_block_example(name, opts, RES)
+    if not PlainNet.BLOCKS.get(name).FORWARD:
         with pytest.raises(RuntimeError):
-            module(torch.randn(1, blk.in_channels, RES, RES))
+            module(x)
         return
-    x = torch.randn(2, blk.in_channels, RES, RES)
-    with torch.no_grad():
-        y = module(x)
     r = blk.out_res_exact(RES)
-    expected = (2, blk.out_channels) if y.ndim == 2 else (2, blk.out_channels, r, r)
-    assert tuple(y.shape) == expected
     if RES % 4 == 0:  # ZEN floor bookkeeping agrees with PyTorch on even sizes
         assert blk.out_res(RES) == r
     assert count_true_macs(module, x) == cost.exact_macs

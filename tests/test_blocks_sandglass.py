@@ -8,14 +8,11 @@ import torch
 from torch import nn
 
 import PlainNet
+from tests.conftest import check_block_example, numel
 from zennas.block import Options
 from zennas.structure import parse_block, to_str
 
 NAMES = ["SuperResSGK3", "SuperResSGK5", "SuperResSGK7", "RELU6", "PartialResBlock"]
-
-
-def numel(m):
-    return sum(p.numel() for p in m.parameters())
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -23,15 +20,8 @@ def numel(m):
                                   Options().evolve(identity_multiplier=0.5, sg_projection=True, sg_relu6=True),
                                   Options().evolve(use_ge="plus:2")])
 def test_roundtrip_forward_numel(name, opts):
-    ex = PlainNet.BLOCKS.get(name).EXAMPLE
-    b = parse_block(ex)
-    assert str(b) == ex
-    m = b.build(opts).eval()
-    c = b.cost(16, opts)
-    assert numel(m) == c.exact_params
-    with torch.no_grad():
-        y = m(torch.randn(2, b.in_channels, 16, 16))
-    assert y.shape == (2, b.out_channels, b.out_res_exact(16), b.out_res_exact(16))
+    b, _, _, _ = check_block_example(name, opts)
+    assert str(b) == PlainNet.BLOCKS.get(name).EXAMPLE
 
 
 def test_sandglass_unit_hand_costs():

@@ -18,7 +18,8 @@ class SuperResK1KXK1(PairedUnitSuperBlock):
     ARGS = SUPER_RES_ARGS
     K: ClassVar[int] = 3
 
-    def _unit(self, ci: int, cout: int, b: int, si: int, opts: Options) -> list[Block]:
+    def _unit(self, ci: int, cout: int, si: int, opts: Options) -> list[Block]:
+        b = self.arg("B")
         return [ConvKX(ci, b, 1, 1), *bn(b, opts), RELU(b), ConvKX(b, b, self.K, si), *bn(b, opts), RELU(b),
                 *se(b, opts), ConvKX(b, cout, 1, 1), *bn(cout, opts), *ge_blocks(cout, opts)]
 

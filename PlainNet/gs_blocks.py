@@ -167,7 +167,8 @@ class SuperResGSKX(PairedUnitSuperBlock):
     K: ClassVar[int] = 3
     D: ClassVar[int] = GS_CHEAP_KERNEL
 
-    def _unit(self, ci: int, cout: int, b: int, si: int, opts: Options) -> list[Block]:
+    def _unit(self, ci: int, cout: int, si: int, opts: Options) -> list[Block]:
+        b = self.arg("B")
         return [GSModule(ci, b, 1, 1, self.D, 1), ConvDW(b, self.K, si), *bn(b, opts), RELU(b), *se(b, opts),
                 GSModule(b, cout, 1, 1, self.D, 0), *ge_blocks(cout, opts)]
 

@@ -57,24 +57,29 @@ for _k in (1, 3, 5, 7):
 
 
 class PairedUnitSuperBlock(SuperBlock):
-    """Base of families with TWO residual units per sub-layer (ZEN's BL; the GS unit family).
+    """Base of families with TWO residual units per sub-layer (ZEN's BL and IDW; the GS unit family).
 
-    Subclasses implement ``_unit(ci, cout, b, si, opts) -> body``; sub-layer i is
-    unit(c_i -> out, stride s_i) then unit(out -> out, stride 1), each wrapped by :func:`residual_unit`
-    (ResBlockProj for the block's first unit, ResBlock after it).
+    Subclasses implement ``_unit(ci, co, si, opts) -> body`` (a unit from ci to co channels, stride si).
+    Sub-layer i is unit(c_i -> mid, stride s_i) then unit(mid -> out, stride 1), each wrapped by
+    :func:`residual_unit` (ResBlockProj for the block's first unit, ResBlock after it).  ``mid`` is
+    ``out`` (BL, GS) unless a family overrides :meth:`mid_channels` (IDW: B).
     """
 
     ARGS = SUPER_RES_ARGS
 
-    def _unit(self, ci: int, cout: int, b: int, si: int, opts: Options) -> list[Block]:
+    def mid_channels(self) -> int:
+        return self.arg("out")
+
+    def _unit(self, ci: int, co: int, si: int, opts: Options) -> list[Block]:
         raise NotImplementedError
 
     def expand(self, opts: Options) -> list[Block]:
-        cin, cout, s, b, L = self.args
+        cin, cout, s, _, L = self.args
+        mid = self.mid_channels()
         out: list[Block] = []
         for i in range(L):
             ci, si = (cin, s) if i == 0 else (cout, 1)
-            out += residual_unit(self._unit(ci, cout, b, si, opts), ci, cout, si, i == 0, opts)
-            out += residual_unit(self._unit(cout, cout, b, 1, opts), cout, cout, 1, False, opts)
+            out += residual_unit(self._unit(ci, mid, si, opts), ci, mid, si, i == 0, opts)
+            out += residual_unit(self._unit(mid, cout, 1, opts), mid, cout, 1, False, opts)
         return out
 

@@ -116,26 +116,26 @@ class LayersBudget(Budget):
         return cand.layers
 
 
-class ParamsBudget(Budget):
-    name, quantity, rank = "budget_model_size", "params", 20
+class CostModeBudget(Budget):
+    """A budget on one cost with two counting modes: ``zen`` reads :attr:`fields` [0] of the costs,
+    ``exact`` reads :attr:`fields` [1] (see :class:`zennas.costs.Costs`)."""
+
+    fields: tuple[str, str] = ("", "")
 
     def __init__(self, limit: float, mode: str = "zen") -> None:
         super().__init__(limit)
         self.mode = mode
 
     def value(self, cand: Candidate) -> float:
-        return cand.costs.params if self.mode == "zen" else cand.costs.exact_params
+        return getattr(cand.costs, self.fields[0] if self.mode == "zen" else self.fields[1])
 
 
-class FlopsBudget(Budget):
-    name, quantity, rank = "budget_flops", "FLOPs", 30
+class ParamsBudget(CostModeBudget):
+    name, quantity, rank, fields = "budget_model_size", "params", 20, ("params", "exact_params")
 
-    def __init__(self, limit: float, mode: str = "zen") -> None:
-        super().__init__(limit)
-        self.mode = mode
 
-    def value(self, cand: Candidate) -> float:
-        return cand.costs.flops if self.mode == "zen" else cand.costs.exact_macs
+class FlopsBudget(CostModeBudget):
+    name, quantity, rank, fields = "budget_flops", "FLOPs", 30, ("flops", "exact_macs")
 
 
 class MacBudget(Budget):

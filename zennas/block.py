@@ -15,7 +15,7 @@ cost in elements (ShuffleNet V2 definition, §9.6).
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Sequence
 
 if TYPE_CHECKING:  # torch is imported lazily: parsing and costs never need it
@@ -425,5 +425,4 @@ __all__ = [
     "chain_cost",
     "conv_out",
     "smart_round",
-    "field",
 ]

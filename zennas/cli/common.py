@@ -11,7 +11,7 @@ import logging
 import sys
 from dataclasses import dataclass
 
-from zennas.structure import StructureParseError, read_structures
+from zennas.structure import read_structures
 
 
 @dataclass
@@ -95,7 +95,3 @@ def nets_from_args(args: argparse.Namespace) -> list[NetSpec]:
 def setup_logging(verbose: bool = False) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-
-
-def fail_on_parse_error(exc: StructureParseError) -> SystemExit:
-    return SystemExit(f"error: {exc}")

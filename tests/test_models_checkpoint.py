@@ -91,3 +91,14 @@ def test_failed_write_leaves_the_previous_checkpoint(tmp_path):
     with pytest.raises(RuntimeError, match="disk full"):
         save_checkpoint({"epoch": 2, "x": Boom()}, p)
     assert load_checkpoint(p)["epoch"] == 1 and not list(tmp_path.glob("*.tmp-*"))
+
+
+def test_offline_digits_imagefolder(tmp_path):
+    from zennas.data.digits import write_digits_imagefolder
+
+    root = write_digits_imagefolder(tmp_path / "digits", size=16)
+    train = sorted(p.name for p in (root / "train").iterdir())
+    assert train == [str(c) for c in range(10)]
+    n_tr = sum(1 for _ in (root / "train").rglob("*.png"))
+    n_va = sum(1 for _ in (root / "val").rglob("*.png"))
+    assert (n_tr + n_va, round(n_va / (n_tr + n_va), 2)) == (1797, 0.2)  # load_digits() has 1,797 images

@@ -1,0 +1,1 @@
+"""Data helpers that work offline (no download ever)."""

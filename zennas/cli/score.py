@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args(argv)
     setup_logging(args.verbose)
-    from ZeroShotProxy import compute_proxy
+    from zennas.proxies import compute_proxy
 
     failed = 0
     if not args.json:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zennas.block import Block
+from zennas.blocks import DEFAULT_DIALECT
 from zennas.structure import parse
 
 
@@ -24,7 +25,7 @@ class NetSpec:
     use_se: bool = False
     no_BN: bool = False
     no_reslink: bool = False
-    dialect: str = "zen"
+    dialect: str = DEFAULT_DIALECT
     zoo_name: str | None = None
 
     def blocks(self) -> list[Block]:

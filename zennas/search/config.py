@@ -63,8 +63,8 @@ class SearchConfig:
     search_space: str = opt("XXBL", "space name (XXBL, IDW_fixfc, adlik) or .py path (default XXBL)")
     search_space_list: list[str] | None = opt(None, "ADLIK: block modules for the adlik space")
     space_options: dict[str, Any] = opt(factory=dict)  # passed to the space's constructor
-    mutation: str | None = opt(None, "zen (re-sample a block from the space) or adlik (scale channels)",
-                               choices=("zen", "adlik"))  # None: the space's own
+    mutation: str | None = opt(None, "a mutation kind a registered space implements: zen (re-sample a block "
+                               "from the space) or adlik (scale channels); default: the space's own")
     origin: bool = opt(False, "ADLIK: ZEN mutation with --search_space")
     fix_initialize: bool | None = opt(None, "ADLIK: seed the population from the initial structure")
     plainnet_struct: str | None = opt(None, "initial structure string")
@@ -306,6 +306,19 @@ def validate(cfg: SearchConfig) -> None:
     if cfg.plainnet_struct and cfg.plainnet_struct_txt:
         raise ConfigError("give only one of plainnet_struct and plainnet_struct_txt")
     check_proxy_name(cfg.zero_shot_score)
+    if cfg.mutation is not None:
+        check_mutation(cfg.mutation)
+
+
+def check_mutation(kind: str) -> str:
+    """``kind`` if a registered search space implements that mutation (ConfigError listing the kinds)."""
+    from zennas.spaces import SPACES
+
+    kinds = sorted({cls.mutation for _, cls in SPACES.items()})
+    if kind not in kinds:
+        raise ConfigError(f"mutation: {kind!r} is not one of {', '.join(kinds)} (the mutations the registered "
+                          f"search spaces implement)")
+    return kind
 
 
 def check_proxy_name(name: str) -> str:

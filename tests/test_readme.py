@@ -71,14 +71,19 @@ def run(argv: list[str], env: dict) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 
-USE = '''
-import math, torch
+EXAMPLE = "SuperConvK3BNRELU(3,16,1,1)SuperResK3K1(16,32,2,16,1)SuperConvK1BNRELU(32,128,1,1)"
+
+# one process (one torch import): the library calls, then the CLIs' main functions as the commands run them
+# (`python -m ZeroShotProxy` is zennas.cli.score.main, `evolution_search.py` zennas.cli.search.main)
+USE = f'''
+import contextlib, io, json, math, torch
+import numpy as np
+from zennas.blocks import BLOCKS
 from zennas.costs import compute_costs
 from zennas.masternet import build_model
 from zennas.proxies import PROXIES, compute_proxy
 from zennas.spaces import SPACES, get_space
-from zennas.blocks import BLOCKS
-import numpy as np
+from zennas.cli import score, search, zoo
 space = get_space("mine")
 s = space.example
 m = build_model(s, 10)
@@ -88,28 +93,37 @@ r = compute_proxy("weightnorm", s, resolution=32, num_classes=10, seed=0)
 assert r.ok and math.isfinite(r.score), r
 child = space.mutate(space.initial_structure(), np.random.default_rng(0), 2)
 space.check(child)
-print(BLOCKS.module_of("SuperResK3K1"), SPACES.module_of("mine"), PROXIES.module_of("WeightNorm"))
+out = {{"modules": [BLOCKS.module_of("SuperResK3K1"), SPACES.module_of("mine"), PROXIES.module_of("WeightNorm")]}}
+for key, main, argv in (
+        ("search", search.main, ["--search_space", "mine", "--zero_shot_score", "WeightNorm", "--plainnet_struct",
+                                 "{EXAMPLE}", "--input_image_size", "32", "--num_classes", "10", "--batch_size", "4",
+                                 "--dry-run"]),
+        ("score", score.main, ["--plainnet_struct", "{EXAMPLE}", "--zero_shot_score", "WeightNorm",
+                               "--input_image_size", "32", "--num_classes", "10", "--seed", "0", "--json"]),
+        ("blocks", zoo.main, ["--blocks", "--json"])):
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        rc = main(argv)
+    out[key] = [rc, buf.getvalue()]
+print(json.dumps(out))
 '''
 
 
 def test_extending_examples_are_usable(plugin_env):
     r = run(["-c", USE], plugin_env)
     assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout.strip().splitlines()[-1])
     # imported as if dropped into the folders the README names
-    assert r.stdout.split() == ["PlainNet.my_blocks", "SearchSpace.search_space_mine", "ZeroShotProxy.weight_norm"]
-    example = "SuperConvK3BNRELU(3,16,1,1)SuperResK3K1(16,32,2,16,1)SuperConvK1BNRELU(32,128,1,1)"
-    r = run(["evolution_search.py", "--search_space", "mine", "--zero_shot_score", "WeightNorm", "--plainnet_struct",
-             example, "--input_image_size", "32", "--num_classes", "10", "--batch_size", "4", "--dry-run"], plugin_env)
-    assert r.returncode == 0, r.stderr
-    report = json.loads(r.stdout)
-    assert report["resolved"]["proxy"] == "WeightNorm" and "mine" in report["resolved"]["space"]
-    assert report["dry_run"]["counters"]["n_failed"] == 0
-    r = run(["-m", "ZeroShotProxy", "--plainnet_struct", example, "--zero_shot_score", "WeightNorm",
-             "--input_image_size", "32", "--num_classes", "10", "--seed", "0", "--json"], plugin_env)
-    assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout.strip().splitlines()[-1])["ok"]
-    r = run(["-m", "zennas.cli.zoo", "--blocks"], plugin_env)
-    assert "SuperResK3K1" in r.stdout and "PlainNet.my_blocks" in r.stdout
+    assert out["modules"] == ["PlainNet.my_blocks", "SearchSpace.search_space_mine", "ZeroShotProxy.weight_norm"]
+    rc, text = out["search"]
+    report = json.loads(text)
+    assert rc == 0 and report["resolved"]["proxy"] == "WeightNorm" and "mine" in report["resolved"]["space"]
+    assert report["dry_run"]["counters"]["n_failed"] == 0 and report["dry_run"]["iterations"] == 2
+    rc, text = out["score"]
+    assert rc == 0 and json.loads(text.strip().splitlines()[-1])["ok"]
+    rc, text = out["blocks"]
+    assert rc == 0 and {"name": "SuperResK3K1", "args": "in,out,s,B,L", "module": "PlainNet.my_blocks",
+                        "super": True} in json.loads(text)
 
 
 def test_extending_examples_are_covered_by_the_parametrized_tests(plugin_env):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
@@ -189,7 +190,16 @@ class Evaluator:
                                         components=r.get("components", {}))
             elif r["status"] in ("rejected", "failed"):
                 self.cache[s] = Verdict(Status(r["status"]), None, r.get("reason"), costs, r.get("proxy_seed"),
-                                        r.get("budget"))
+                                        r.get("budget") or _budget_of_old_record(r))
+
+
+def _budget_of_old_record(r: dict[str, Any]) -> str | None:
+    """The rejecting budget of a log line written before records named it (read from its reason,
+    ``"params 1,234 > 1,000 (budget_model_size, zen mode)"``), so such a search resumes with exact counters."""
+    if r["status"] != "rejected":
+        return None
+    m = re.search(r"\((\w+)[,)]", r.get("reason") or "")
+    return m.group(1) if m else None
 
 
 __all__ = ["COST_KEYS", "Evaluator", "Score", "Scorer", "ScoringSpec", "Verdict", "derive_seed", "score_structure"]

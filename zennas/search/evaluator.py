@@ -47,6 +47,8 @@ class ScoringSpec:
 
     ``components``: names of numeric ``ProxyResult.extra`` entries to keep with the score (e.g. TE-NAS
     ``("kappa", "linear_regions")``, for population-relative combinations); empty by default.
+    ``plugins``: plug-in paths the proxy or blocks come from (loaded first, so a fresh worker process
+    scores the same; ``ZENNAS_PLUGINS`` is inherited through the environment).
     """
 
     proxy: str
@@ -59,6 +61,7 @@ class ScoringSpec:
     gamma: float = 0.01
     options: tuple[tuple[str, Any], ...] = ()
     components: tuple[str, ...] = ()
+    plugins: tuple[str, ...] = ()
 
 
 def score_structure(spec: ScoringSpec, structure: str | Sequence[Block], seed: int) -> Score:
@@ -72,6 +75,10 @@ def score_structure(spec: ScoringSpec, structure: str | Sequence[Block], seed: i
     from zennas.structure import parse, to_str
 
     t0 = time.perf_counter()
+    if spec.plugins:
+        from zennas.plugins import load_plugins
+
+        load_plugins(spec.plugins)
     info = get_proxy(spec.proxy).info
     options = dict(spec.options)
     blocks = parse(structure) if isinstance(structure, str) else list(structure)
@@ -104,12 +111,13 @@ class Scorer:
 
     def __init__(self, name: str, *, resolution: int, batch_size: int, num_classes: int, device: str,
                  dtype: str | None = None, repeat: int = 1, gamma: float = 0.01,
-                 options: dict[str, Any] | None = None, components: Sequence[str] = ()) -> None:
+                 options: dict[str, Any] | None = None, components: Sequence[str] = (),
+                 plugins: Sequence[str] = ()) -> None:
         from zennas.proxies import get_proxy
 
         self.name = get_proxy(name).info.name
         self.spec = ScoringSpec(self.name, resolution, batch_size, num_classes, device, dtype, repeat, gamma,
-                                tuple(sorted((options or {}).items())), tuple(components))
+                                tuple(sorted((options or {}).items())), tuple(components), tuple(plugins))
 
     def __call__(self, cand: Candidate, seed: int) -> Score:
         return score_structure(self.spec, cand.blocks, seed)

@@ -73,7 +73,7 @@ class EvolutionSearch:
         self.scorer = scorer or Scorer(cfg.zero_shot_score, resolution=cfg.input_image_size,
                                        batch_size=cfg.batch_size, num_classes=cfg.num_classes, device=self.device,
                                        dtype=cfg.proxy_dtype, repeat=cfg.proxy_repeat, gamma=cfg.gamma,
-                                       options=cfg.proxy_options)
+                                       options=cfg.proxy_options, plugins=cfg.plugins)
         self.state: SearchState | None = None
         self.strategy: EvolutionStrategy | None = None
         self.evaluator: Evaluator | None = None

@@ -159,3 +159,30 @@ def test_legacy_folders_are_thin(path):
     classes = [n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
     assert not classes, f"{path}: defines {classes}; implementations belong in zennas/"
     assert len(path.read_text().splitlines()) <= 60
+
+
+def test_the_parser_names_no_dialect():
+    """Dialects register themselves; the parser's source holds no dialect name."""
+    from zennas.block import Arg, Block, Cost
+    from zennas.blocks import DIALECTS, register_dialect
+    from zennas.registry import Registry
+    from zennas.structure import parse
+
+    tree = ast.parse((PKG / "structure.py").read_text())
+    strings = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    assert not strings & set(DIALECTS.names()), strings & set(DIALECTS.names())
+
+    class Cell(Block):
+        NAME = "Cell"
+        ARGS = (Arg("c"),)
+
+        def _cost(self, h, he, opts):
+            return Cost()
+
+    reg: Registry = Registry("toy block")
+    reg.register("Cell", Cell)
+    register_dialect("toy_dialect_for_test", reg)
+    try:
+        assert str(parse("Cell(4)Cell(8)", dialect="toy_dialect_for_test")[1]) == "Cell(8)"
+    finally:
+        DIALECTS.unregister("toy_dialect_for_test")

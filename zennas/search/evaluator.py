@@ -137,8 +137,22 @@ class Verdict:
     components: dict[str, float] = field(default_factory=dict)
 
 
+@dataclass
+class Job:
+    """A candidate that passed every budget and waits for its proxy score (``seed`` derived from it)."""
+
+    candidate: Candidate
+    seed: int
+
+
 class Evaluator:
-    """Cache -> budgets (cheapest first) -> scorer, for one search (``seed`` derives the proxy seeds)."""
+    """Cache -> budgets (cheapest first) -> scorer, for one search (``seed`` derives the proxy seeds).
+
+    :meth:`evaluate` is :meth:`prepare` (cache and budgets: a record, or a :class:`Job` to score),
+    the scorer, then :meth:`finish` (cache the verdict, make the record).  Scoring a job is independent
+    of every other one, so a generation of children can be prepared in order, its jobs scored anywhere
+    (:func:`score_structure` in worker processes), and finished in the same order.
+    """
 
     def __init__(self, budgets: BudgetSet, scorer: Callable[[Candidate, int], Score], *, seed: int,
                  resolution: int, num_classes: int) -> None:
@@ -148,20 +162,20 @@ class Evaluator:
 
     def evaluate(self, blocks: Sequence[Block], structure: str) -> CandidateRecord:
         t0 = time.perf_counter()
-        rec = self._cached(structure) or self._fresh(blocks, structure)
+        rec = self.prepare(blocks, structure)
+        if isinstance(rec, Job):
+            rec = self.finish(rec, self.scorer(rec.candidate, rec.seed))
         rec.seconds = time.perf_counter() - t0
         return rec
 
-    def _cached(self, structure: str) -> CandidateRecord | None:
+    def prepare(self, blocks: Sequence[Block], structure: str) -> CandidateRecord | Job:
+        """A cached verdict, a budget outcome, or the job of scoring this candidate."""
         v = self.cache.get(structure)
-        if v is None:
-            return None
-        status = Status.DUPLICATE if v.status is Status.ACCEPTED else v.status
-        return CandidateRecord(structure, status, "cache", score=v.score if status is Status.DUPLICATE else None,
-                               reason=v.reason, budget=v.budget, costs=v.costs, proxy_seed=v.seed,
-                               components=v.components)
-
-    def _fresh(self, blocks: Sequence[Block], structure: str) -> CandidateRecord:
+        if v is not None:
+            status = Status.DUPLICATE if v.status is Status.ACCEPTED else v.status
+            return CandidateRecord(structure, status, "cache", score=v.score if status is Status.DUPLICATE else None,
+                                   reason=v.reason, budget=v.budget, costs=v.costs, proxy_seed=v.seed,
+                                   components=v.components)
         cand = Candidate(blocks, structure, self.resolution, self.num_classes)
         try:
             rej = self.budgets.first_violation(cand)
@@ -176,14 +190,17 @@ class Evaluator:
             return CandidateRecord(structure, Status.REJECTED, "budgets", reason=rej.reason, budget=rej.budget.name,
                                    rejection=rej, costs=costs)
         _ = cand.costs  # every cost field is logged for a scored candidate
+        return Job(cand, derive_seed(self.seed, structure))
+
+    def finish(self, job: Job, sc: Score) -> CandidateRecord:
+        """Cache the score of a job and return its record."""
+        cand, structure = job.candidate, job.candidate.structure
         costs = cand.cost_fields()
-        pseed = derive_seed(self.seed, structure)
-        sc = self.scorer(cand, pseed)
         status = Status.ACCEPTED if sc.ok else Status.FAILED
-        self.cache[structure] = Verdict(status, sc.score if sc.ok else None, sc.error, costs, pseed,
+        self.cache[structure] = Verdict(status, sc.score if sc.ok else None, sc.error, costs, job.seed,
                                         components=sc.components)
         return CandidateRecord(structure, status, "proxy", score=sc.score if sc.ok else None, reason=sc.error,
-                               costs=costs, proxy_seed=pseed, components=sc.components,
+                               costs=costs, proxy_seed=job.seed, components=sc.components,
                                proxy_seconds=sc.proxy_seconds, build_seconds=sc.build_seconds)
 
     def restore(self, records: Iterable[dict[str, Any]]) -> None:
@@ -210,4 +227,4 @@ def _budget_of_old_record(r: dict[str, Any]) -> str | None:
     return m.group(1) if m else None
 
 
-__all__ = ["COST_KEYS", "Evaluator", "Score", "Scorer", "ScoringSpec", "Verdict", "derive_seed", "score_structure"]
+__all__ = ["COST_KEYS", "Evaluator", "Job", "Score", "Scorer", "ScoringSpec", "Verdict", "derive_seed", "score_structure"]

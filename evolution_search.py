@@ -2,7 +2,8 @@
 """Evolutionary zero-shot NAS (Zen-NAS ``evolution_search.py``): see ``--help`` and the README (Evolutionary search).
 
 ``python evolution_search.py --save_dir runs/quickstart`` runs the quickstart preset
-(configs/quickstart.yaml); ``--config configs/X.yaml`` any preset; every original flag works.
+(zennas/presets/quickstart.yaml); ``--config NAME`` any packaged preset, ``--config FILE.yaml`` any
+YAML file; every original flag works.
 """
 
 import sys

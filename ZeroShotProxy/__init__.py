@@ -1,13 +1,21 @@
-"""Zero-shot proxies: a case-insensitive registry (``PROXIES``) and one entry point ``compute_proxy``.
+"""ZeroShotProxy: the original's proxy package, now a door into :mod:`zennas.proxies`, and the proxies drop-in folder.
 
-Every non-underscore module of this package registers one proxy when imported (``discover``), so a new
-proxy is ONE file: subclass ``Proxy``, set ``info = ProxyInfo(...)``, implement ``compute`` and
-decorate with ``@register_proxy``. Shared machinery lives in ``_common.py``; see the README (Zero-shot proxies).
+Every module in this folder is imported when the proxy registry is first used (``zennas.plugins``), so
+a user's proxy is ONE file here (or anywhere, named in ``ZENNAS_PLUGINS`` / ``--plugins``): subclass
+``Proxy``, set ``info = ProxyInfo(...)``, implement ``compute`` and decorate with ``@register_proxy``.
+Files here may import the helpers as ``from ._common import ...`` (the legacy spelling of
+``from zennas.proxies import ...``).  The original Zen-NAS functions keep their modules:
+``ZeroShotProxy.compute_zen_score.compute_nas_score(gpu, model, mixup_gamma, resolution, batch_size,
+repeat, fp16=False)``, ``compute_gradnorm_score``, ``compute_NASWOT_score``, ``compute_syncflow_score``,
+``compute_te_nas_score``.
 """
 
-from zennas.registry import discover
+ZENNAS_LEGACY_PACKAGE = True  # marks this folder as zennas' own drop-in folder (zennas.plugins)
 
-from ._common import (
+import sys  # noqa: E402
+
+from zennas import plugins  # noqa: E402
+from zennas.proxies import (  # noqa: E402
     PROXIES,
     Proxy,
     ProxyContext,
@@ -19,10 +27,12 @@ from ._common import (
     list_proxies,
     register_proxy,
 )
+from zennas.registry import discover  # noqa: E402
+
+for _name in discover(__name__):
+    plugins.run_hooks(sys.modules[_name])
 
 __all__ = [
     "PROXIES", "Proxy", "ProxyContext", "ProxyError", "ProxyInfo", "ProxyResult", "compute_proxy", "get_proxy",
     "list_proxies", "register_proxy",
 ]
-
-discover("ZeroShotProxy")

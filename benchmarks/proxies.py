@@ -26,9 +26,9 @@ from pathlib import Path
 import torch
 from _original_proxies import ORIGINAL_ALGOS  # benchmarks/ is on sys.path when run as a script
 
-import ZeroShotProxy as ZP
+import zennas.proxies as ZP
 from zennas.masternet import build_model
-from ZeroShotProxy._common import spearman
+from zennas.proxies import spearman
 
 CIFAR_1M = ("SuperConvK3BNRELU(3,88,1,1)SuperResK1K7K1(88,120,1,16,1)SuperResK1K7K1(120,192,2,16,3)"
             "SuperResK1K5K1(192,224,1,24,4)SuperResK1K5K1(224,96,2,24,2)SuperResK1K3K1(96,168,2,40,3)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Search-loop benchmark: iterations/s with Zen and candidates/s with a forward-free proxy.
 
-Preset: configs/Zen_NAS_cifar_params1M.yaml (XXBL, params <= 1M, layers <= 18, res 32, 100 classes, the
+Preset: Zen_NAS_cifar_params1M (zennas/presets) (XXBL, params <= 1M, layers <= 18, res 32, 100 classes, the
 original initial structure), population 512, seed 0, CPU, 2 threads.  Reference figures of the original
 implementation on these machines (first 2,000 iterations): 6.3 iterations/s, 86% of wall time inside
 scoring (0.17 s per Zen score), 13% in mutation/split/budget checks; best Zen score 85 after 160 s and
@@ -41,7 +41,7 @@ def run(proxy: str, iterations: int, threads: int, seed: int, population: int, d
     from zennas.search import EvolutionSearch, build_config, load_yaml
 
     torch.set_num_threads(threads)
-    preset = load_yaml(ROOT / "configs" / "Zen_NAS_cifar_params1M.yaml")
+    preset = load_yaml("Zen_NAS_cifar_params1M")
     with tempfile.TemporaryDirectory() as tmp:
         over = dict(zero_shot_score=proxy, evolution_max_iter=iterations, seed=seed, population_size=population,
                     device=device, save_dir=tmp, tensorboard=False, plots=False, progress=False,
@@ -91,7 +91,7 @@ def original_rate_here(structures: list[str], sample: int, threads: int) -> dict
     from _original_proxies import zen as naive_zen
 
     from zennas.masternet import build_model
-    from ZeroShotProxy import compute_proxy
+    from zennas.proxies import compute_proxy
 
     torch.set_num_threads(threads)
     step = max(1, len(structures) // sample)

@@ -1,14 +1,19 @@
-"""Shared test helpers.  Tests are CPU-only; ../shared is optional (skipped with a reason if absent)."""
+"""Shared test helpers.  Tests are CPU-only; ../shared is optional (skipped with a reason if absent).
+
+``ZENNAS_SHARED`` points at the shared reference folder when it is not the checkout's sibling (e.g. in a
+git worktree).
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("ZENNAS_SHARED", ROOT.parent / "shared"))
 
 torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
 
@@ -29,10 +34,10 @@ def check_block_example(name: str, opts, res: int = 16):
     parse -> str round trip, exact params == numel of the built module, and (for blocks that run)
     output shape == declared out channels x true output resolution.  Returns (block, module, cost, x).
     """
-    import PlainNet
+    from zennas.blocks import BLOCKS
     from zennas.structure import parse, to_str
 
-    cls = PlainNet.BLOCKS.get(name)
+    cls = BLOCKS.get(name)
     ex = cls.example()
     blocks = parse(ex)
     assert to_str(blocks) == to_str(parse(to_str(blocks)))

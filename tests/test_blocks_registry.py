@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-import PlainNet
 from tests.conftest import check_block_example, count_true_macs
 from zennas.block import Options
+from zennas.blocks import BLOCKS
 from zennas.structure import parse, to_str
 
-NAMES = sorted(PlainNet.BLOCKS.names())
+NAMES = sorted(BLOCKS.names())
 VARIANTS = [Options(), Options(no_reslink=True), Options(use_se=True), Options(no_BN=True)]
 RES = 16
 
@@ -32,7 +32,7 @@ def test_all_43_zen_names_registered():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_round_trip(name):
-    ex = PlainNet.BLOCKS.get(name).example()
+    ex = BLOCKS.get(name).example()
     blocks = parse(ex)
     s = to_str(blocks)
     assert to_str(parse(s)) == s
@@ -46,7 +46,7 @@ def test_round_trip(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_forward_shape_params_macs(name, opts):
     blk, module, cost, x = check_block_example(name, opts, RES)
-    if not PlainNet.BLOCKS.get(name).FORWARD:
+    if not BLOCKS.get(name).FORWARD:
         with pytest.raises(RuntimeError):
             module(x)
         return
@@ -59,7 +59,7 @@ def test_forward_shape_params_macs(name, opts):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_costs_are_deterministic_and_nonnegative(name):
-    (blk,) = parse(PlainNet.BLOCKS.get(name).example())
+    (blk,) = parse(BLOCKS.get(name).example())
     c1, c2 = blk.cost(RES), blk.cost(RES)
     assert c1 == c2
     for v in c1.as_dict().values():

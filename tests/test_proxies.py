@@ -8,15 +8,15 @@ from __future__ import annotations
 import json
 import math
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
-import ZeroShotProxy as ZP
-from ZeroShotProxy._common import PROXIES, ProxyInfo, count_macs, list_proxies, register_proxy, spearman
+import zennas.proxies as ZP
+from tests.conftest import SHARED
+from zennas.proxies import PROXIES, ProxyInfo, count_macs, list_proxies, register_proxy, spearman
 
 ALL = [cls.info.name for cls in list_proxies()]
 SMALL = [  # small CIFAR-like structures (hand-written, XXBL-style)
@@ -58,7 +58,8 @@ def test_original_names_case_insensitive():
                  "zen", "GRADNORM", "naswot", "syncflow", "SynFlow", "te-nas", "flops", "params", "random"]:
         assert name in PROXIES, name
     assert PROXIES.get("Syncflow") is PROXIES.get("SynFlow")
-    assert sorted(ALL) == sorted(["Zen", "GradNorm", "NASWOT", "SynFlow", "TE-NAS", "FLOPs", "Params", "Random"])
+    # the built-ins are registered (plug-in proxies may add more)
+    assert {"Zen", "GradNorm", "NASWOT", "SynFlow", "TE-NAS", "FLOPs", "Params", "Random"} <= set(ALL)
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -193,7 +194,7 @@ def test_module_params_and_macs():
 
 
 def test_tenas_vectorised_equals_loop_and_ranks():
-    from ZeroShotProxy.tenas import rank_combination
+    from zennas.proxies.tenas import rank_combination
 
     net = TinyNet()
     a = ZP.compute_proxy("TE-NAS", net, seed=0, vectorize=True, **FAST)
@@ -255,7 +256,7 @@ def test_cli_json_and_exit_code(capsys, tmp_path):
 
 
 # ----------------------------------------------------------------------------- calibration
-CALIB = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "zennas_proxy_calibration.jsonl"
+CALIB = SHARED / "reference" / "zennas_proxy_calibration.jsonl"
 
 
 def test_calibration_against_original():

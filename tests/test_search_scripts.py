@@ -62,8 +62,10 @@ def test_every_original_preset_has_a_script():
     for lat in ("0.1", "0.2", "0.3", "0.5", "0.8", "1.2"):
         assert f"Zen_NAS_ImageNet_latency{lat}ms" in names
     assert any("GSNet" in n for n in names)
+    from zennas import presets
+
     for p in SCRIPTS:
-        assert (ROOT / "configs" / f"{p.stem}.yaml").is_file()
+        assert presets.path(p.stem) is not None, p.stem  # packaged with zennas
         assert os.access(p, os.X_OK)
 
 
@@ -107,7 +109,7 @@ def test_script_dry_run_resolves_to_original_preset(script, shim, tmp_path):
         if v is not None:
             assert got[k] == pytest.approx(v)
     if exp["space"] == "adlik":
-        assert cfg.search_space_list == ["PlainNet/AABC_Block.py"] and resolved["mutation"] == "adlik"
+        assert cfg.search_space_list == ["zennas.blocks.gs_super"] and resolved["mutation"] == "adlik"
     # budgets are listed cheapest first
     order = ["max_layers", "budget_model_size", "budget_flops", "budget_mac", "budget_peak", "budget_latency"]
     assert [b["name"] for b in resolved["budgets"]] == [n for n in order if n in got]

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import SearchSpace as S
-from SearchSpace._base import is_conv_like, is_res_like
+import zennas.spaces as S
+from zennas.spaces.base import is_conv_like, is_res_like
 from zennas.structure import parse, to_str
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,7 +98,7 @@ def test_random_structure_or_not_implemented(name):
 
 
 _HASH_SCRIPT = textwrap.dedent("""
-    import json, numpy as np, SearchSpace as S
+    import json, numpy as np, zennas.spaces as S
     from zennas.structure import to_str
     out = {}
     for name in S.list_spaces():

@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from zennas.cli import zoo as zoo_cli
-from zennas.zoo import build_zoo_model, get_zoo_entry, load_pretrained
+from zennas.zoo import build_zoo_model, entry_costs, get_zoo_entry, list_zoo, load_pretrained
 
-ENTRIES = zoo_cli.unique_entries()
+ENTRIES = list_zoo()
 NAMES = [e.name for e in ENTRIES]
 
 # ZEN-formula params of the published ZenNet structures (ZENNAS_SPEC §2.6 golden table, verified against
@@ -47,7 +47,7 @@ def test_every_family_listed():
 @pytest.mark.parametrize("name", NAMES)
 def test_build_params(name):
     e = get_zoo_entry(name)
-    c = zoo_cli.entry_costs(e)
+    c = entry_costs(e)
     if name in ZEN_PARAMS:
         assert c.params == ZEN_PARAMS[name]
     if name in TORCH_PARAMS:
@@ -59,7 +59,7 @@ def test_build_params(name):
 def _forward_set():
     chosen, smallest = set(), {}
     for e in ENTRIES:
-        macs = zoo_cli.entry_costs(e).exact_macs
+        macs = entry_costs(e).exact_macs
         if macs <= FORWARD_MAX_MACS and e.family != "ZenNet":
             chosen.add(e.name)
         if e.family not in smallest or macs < smallest[e.family][0]:

@@ -141,7 +141,7 @@ class Block:
     Subclasses declare ``ARGS`` (typed positional integer arguments) and implement ``_cost`` and
     ``_build``.  ``KIND`` tells the parser the body form: ``"leaf"`` (integer args), ``"res"``
     (optional ``in,`` ``stride,`` then blocks), ``"multi"`` (``;``-separated branches), ``"seq"``
-    (blocks).  ``NAME`` is the registered token name (set by :func:`PlainNet.register_block`).
+    (blocks).  ``NAME`` is the registered token name (set by :func:`zennas.blocks.register_block`).
     """
 
     NAME: ClassVar[str] = ""

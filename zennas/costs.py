@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from typing import Sequence
 
 from zennas.block import Block, Cost, Options, chain_cost
+from zennas.blocks.basic import Linear
 from zennas.structure import parse
 
 BlocksLike = str | Sequence[Block]
@@ -56,8 +57,6 @@ def make_options(opts: Options | None = None, **flags) -> Options:
 
 def head_cost(channels: int, h: int, num_classes: int) -> Cost:
     """Global average pooling + flatten + Linear(channels, num_classes, bias=True)."""
-    from PlainNet.basic_blocks import Linear
-
     pool = Cost(mac=channels * h * h + channels, peak=channels * h * h + channels)
     return pool + Linear(channels, num_classes, 1).cost(1)
 

@@ -1,6 +1,6 @@
 """``torch.nn`` modules of the block families added beside ZEN's: GS (ghost-shuffle), sandglass,
 Gather-Excite and the GENet (GPU-Efficient Networks) dialect.  Block descriptions live in
-``PlainNet/gs_blocks.py``, ``PlainNet/sandglass.py``, ``PlainNet/gather_excite.py`` and ``zennas/genet.py``.
+``zennas/blocks/gs.py``, ``sandglass.py``, ``gather_excite.py`` and ``genet.py``.
 """
 
 from __future__ import annotations

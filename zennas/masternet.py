@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from zennas.block import Block, Options
+from zennas.blocks.basic import Linear
 from zennas.costs import Costs, compute_costs, make_options
 from zennas.modules import NetBlock, ResidualBlock
 from zennas.structure import parse, to_str
@@ -36,8 +37,6 @@ class MasterNet(nn.Module):
         self.num_classes = num_classes
         self.dropout = dropout
         self.module_list = nn.ModuleList([b.build(self.opts) for b in self.blocks])
-        from PlainNet.basic_blocks import Linear
-
         self.last_channels = self.blocks[-1].out_channels
         self.fc_linear = Linear(self.last_channels, num_classes, 1).build(self.opts)
 

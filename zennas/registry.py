@@ -2,8 +2,10 @@
 
 A registry maps a name to an object (usually a class) and remembers *where* each entry was
 registered, so a duplicate name raises an error naming both locations.  ``discover(package)``
-imports every module of a package directory, which is how a new block / space / proxy becomes
-available by dropping ONE file into ``PlainNet/``, ``SearchSpace/`` or ``ZeroShotProxy/``.
+imports every module of a package directory: the built-in families of ``zennas.blocks``,
+``zennas.spaces`` and ``zennas.proxies`` register themselves this way.  A registry may carry a
+*loader* (:meth:`Registry.set_loader`), run once before the first lookup: that is how user plug-ins
+(:mod:`zennas.plugins`) join a registry without the package importing them.
 """
 
 from __future__ import annotations
@@ -46,6 +48,16 @@ class Registry(Generic[T]):
         self._where: dict[str, str] = {}
         self._display: dict[str, str] = {}
         self._module: dict[str, str] = {}
+        self._loader: Callable[[], None] | None = None
+
+    def set_loader(self, loader: Callable[[], None] | None) -> None:
+        """Run ``loader`` once, before the next lookup (registration never triggers it)."""
+        self._loader = loader
+
+    def _load(self) -> None:
+        loader, self._loader = self._loader, None  # cleared first: lookups made by plug-ins do not recurse
+        if loader is not None:
+            loader()
 
     def _key(self, name: str) -> str:
         return name if self.case_sensitive else name.lower()
@@ -85,12 +97,18 @@ class Registry(Generic[T]):
 
     def by_module(self, module: str) -> list[str]:
         """Names registered by one module (dotted name), in registration order."""
+        if self._loader is not None:
+            self._load()
         return [self._display[k] for k, m in self._module.items() if m == module]
 
     def module_of(self, name: str) -> str:
+        if self._loader is not None:
+            self._load()
         return self._module[self._key(name)]
 
     def suggestions(self, name: str, n: int = 3) -> list[str]:
+        if self._loader is not None:
+            self._load()
         keys = list(self._display.values())
         close = difflib.get_close_matches(name, keys, n=n, cutoff=0.5)
         if not self.case_sensitive or not close:
@@ -103,6 +121,8 @@ class Registry(Generic[T]):
         return out[:n]
 
     def get(self, name: str) -> T:
+        if self._loader is not None:
+            self._load()
         k = self._key(name)
         if k not in self._entries:
             sugg = self.suggestions(name)
@@ -111,24 +131,36 @@ class Registry(Generic[T]):
         return self._entries[k]
 
     def where(self, name: str) -> str:
+        if self._loader is not None:
+            self._load()
         return self._where[self._key(name)]
 
     def __contains__(self, name: object) -> bool:
+        if self._loader is not None:
+            self._load()
         return isinstance(name, str) and self._key(name) in self._entries
 
     def __getitem__(self, name: str) -> T:
         return self.get(name)
 
     def __iter__(self) -> Iterator[str]:
+        if self._loader is not None:
+            self._load()
         return iter(list(self._display.values()))
 
     def __len__(self) -> int:
+        if self._loader is not None:
+            self._load()
         return len(self._entries)
 
     def names(self) -> list[str]:
+        if self._loader is not None:
+            self._load()
         return list(self._display.values())
 
     def items(self) -> list[tuple[str, T]]:
+        if self._loader is not None:
+            self._load()
         return [(self._display[k], v) for k, v in self._entries.items()]
 
 

@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from zennas.block import Block
-
-if TYPE_CHECKING:
-    from zennas.registry import Registry
+from zennas.blocks import DEFAULT_DIALECT, DIALECTS
+from zennas.registry import Registry, RegistryError
 
 MAX_DEPTH = 64
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -56,26 +55,18 @@ class StructureParseError(ValueError):
         return msg
 
 
-def _default_registry() -> "Registry":
-    import PlainNet
-
-    return PlainNet.BLOCKS
-
-
-def dialect_registry(dialect: str = "zen") -> "Registry":
-    """Block registry of a structure dialect: ``zen`` (ZEN/ADLIK, default) or ``genet`` (GPU-Efficient
-    Networks, ZENNAS_SPEC §1.9; argument order and semantics differ)."""
-    if dialect == "zen":
-        return _default_registry()
-    if dialect == "genet":
-        from zennas.genet import GENET_BLOCKS
-
-        return GENET_BLOCKS
-    raise StructureParseError(f"unknown structure dialect {dialect!r} (known: zen, genet)")
+def dialect_registry(dialect: str | None = None) -> Registry:
+    """Block registry of a structure dialect (``None``: the default, ZEN's).  Dialects register
+    themselves (:func:`zennas.blocks.register_dialect`); the parser knows none by name."""
+    try:
+        return DIALECTS.get(dialect or DEFAULT_DIALECT)
+    except RegistryError:
+        raise StructureParseError(f"unknown structure dialect {dialect!r} (known: {', '.join(DIALECTS.names())})"
+                                  ) from None
 
 
 class _Parser:
-    def __init__(self, text: str, registry: "Registry"):
+    def __init__(self, text: str, registry: Registry):
         self.text = text
         self.reg = registry
         self.i = 0
@@ -241,17 +232,18 @@ class _Parser:
             raise self.error(f"invalid {name}: {exc}", start, name) from None
 
 
-def parse(text: str, *, registry: "Registry | None" = None, dialect: str = "zen") -> list[Block]:
+def parse(text: str, *, registry: Registry | None = None, dialect: str | None = None) -> list[Block]:
     """Parse a structure string into a list of blocks (raises :class:`StructureParseError`).
 
-    ``dialect`` selects the block registry (``zen`` or ``genet``) unless ``registry`` is given.
+    ``dialect`` selects a registered block registry (default ZEN's; e.g. ``genet``) unless ``registry``
+    is given.
     """
     if not isinstance(text, str):
         raise StructureParseError(f"structure must be a string, got {type(text).__name__}")
     return _Parser(text, registry or dialect_registry(dialect)).network()
 
 
-def parse_block(text: str, *, registry: "Registry | None" = None) -> Block:
+def parse_block(text: str, *, registry: Registry | None = None) -> Block:
     """Parse exactly one block."""
     blocks = parse(text, registry=registry)
     if len(blocks) != 1:
@@ -264,7 +256,7 @@ def to_str(blocks: list[Block]) -> str:
     return "".join(str(b) for b in blocks)
 
 
-def canonical(text: str, *, registry: "Registry | None" = None) -> str:
+def canonical(text: str, *, registry: Registry | None = None) -> str:
     """Canonical form of a structure string: ``to_str(parse(text))``."""
     return to_str(parse(text, registry=registry))
 

@@ -3,105 +3,18 @@
 Columns: zen-mode params/FLOPs (the original counters, what budgets use), exact params (true numel),
 exact MACs (true conv/linear multiply-accumulates), MAC (memory access cost, elements) and, unless
 ``--no_ptflops``, ptflops' MAC count of the built block (ptflops also counts BN/activation/pool
-element-wise work, like the original analyze_model.py).
+element-wise work, like the original analyze_model.py).  The table is :mod:`zennas.analysis`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 
-from zennas.block import Options
-from zennas.cli.common import NetSpec, add_model_args, nets_from_args, setup_logging
-from zennas.costs import block_table, compute_costs
+from zennas.analysis import analyze, format_table
+from zennas.cli.common import add_model_args, nets_from_args, setup_logging
 from zennas.structure import StructureParseError
-
-logger = logging.getLogger("analyze_model")
-
-
-def ptflops_per_block(net: NetSpec, opts: Options) -> list[float] | None:
-    """ptflops MACs of each top-level block (built alone) and of the head; None if ptflops is missing."""
-    try:
-        from ptflops import get_model_complexity_info
-    except ImportError:  # optional cross-check
-        logger.warning("ptflops not installed: cross-check column skipped")
-        return None
-    import torch
-
-    from zennas.masternet import MasterNet
-
-    model = MasterNet(net.blocks(), net.num_classes, opts=opts).eval()
-    out: list[float] = []
-    ch, res = 3, net.resolution
-    with torch.no_grad():
-        x = torch.zeros(1, ch, res, res)
-        for m in model.module_list:
-            macs, _ = get_model_complexity_info(m, tuple(x.shape[1:]), as_strings=False,
-                                                print_per_layer_stat=False, verbose=False)
-            out.append(float(macs))
-            x = m(x)
-        head = torch.nn.Sequential(torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), model.fc_linear)
-        macs, _ = get_model_complexity_info(head, tuple(x.shape[1:]), as_strings=False,
-                                            print_per_layer_stat=False, verbose=False)
-        out.append(float(macs))
-    return out
-
-
-def analyze(net: NetSpec, *, with_ptflops: bool = True) -> dict:
-    opts = Options(no_reslink=net.no_reslink, no_BN=net.no_BN, use_se=net.use_se)
-    blocks = net.blocks()
-    rows = block_table(blocks, net.resolution, net.num_classes, opts=opts)
-    c = compute_costs(blocks, net.resolution, net.num_classes, opts=opts)
-    result = {"name": net.name, "structure": net.structure, "resolution": net.resolution,
-              "num_classes": net.num_classes, "use_se": net.use_se, "no_reslink": net.no_reslink,
-              "no_BN": net.no_BN, **c.as_dict(), "blocks": rows}
-    if with_ptflops:
-        pt = ptflops_per_block(net, opts)
-        if pt is not None:
-            for r, v in zip(rows, pt):
-                r["ptflops_macs"] = v
-            result["ptflops_macs"] = sum(pt)
-    return result
-
-
-def _fmt(v: float) -> str:
-    v = float(v)
-    for unit, div in (("G", 1e9), ("M", 1e6), ("K", 1e3)):
-        if abs(v) >= div:
-            return f"{v / div:.3f}{unit}"
-    return f"{v:g}"
-
-
-def print_table(r: dict) -> None:
-    has_pt = "ptflops_macs" in r
-    head = ["#", "block", "in", "out", "res", "params", "FLOPs", "exact_params", "exact_MACs", "MAC"]
-    if has_pt:
-        head.append("ptflops")
-    lines = [head]
-    for b in r["blocks"]:
-        name = b["block"] if len(b["block"]) <= 44 else b["block"][:41] + "..."
-        row = [str(b["index"]), name, str(b["in"]), str(b["out"]), f"{b['res_in']}->{b['res_out']}",
-               _fmt(b["params"]), _fmt(b["flops"]), _fmt(b["exact_params"]), _fmt(b["exact_macs"]), _fmt(b["mac"])]
-        if has_pt:
-            row.append(_fmt(b.get("ptflops_macs", 0)))
-        lines.append(row)
-    tot = ["", "TOTAL", "", "", "", _fmt(r["params"]), _fmt(r["flops"]), _fmt(r["exact_params"]),
-           _fmt(r["exact_macs"]), _fmt(r["mac"])]
-    if has_pt:
-        tot.append(_fmt(r["ptflops_macs"]))
-    lines.append(tot)
-    widths = [max(len(x[i]) for x in lines) for i in range(len(head))]
-    print(f"== {r['name']}: resolution {r['resolution']}, {r['num_classes']} classes"
-          f"{', SE' if r['use_se'] else ''}{', no_reslink' if r['no_reslink'] else ''}")
-    for i, x in enumerate(lines):
-        print("  ".join(c.rjust(w) if j >= 2 else c.ljust(w) for j, (c, w) in enumerate(zip(x, widths))))
-        if i == 0 or i == len(lines) - 2:
-            print("  ".join("-" * w for w in widths))
-    print(f"layers (sum of sub-layers): {r['layers']}; params (zen) {r['params']:,.0f}; FLOPs (zen) "
-          f"{r['flops']:,.0f}; exact params {r['exact_params']:,}; exact MACs {r['exact_macs']:,}; "
-          f"MAC {r['mac']:,} elements; peak activation {r['peak']:,} elements")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
                 r.pop("blocks")
             print(json.dumps(r), flush=True)
         else:
-            print_table(r)
+            print(format_table(r))
     return status
 
 

@@ -1,7 +1,7 @@
-"""Argument helpers shared by every CLI: which network(s) to work on, and logging set-up.
+"""Argument helpers shared by every CLI: which network(s) to work on, plug-ins, and logging set-up.
 
 ``--arch NAME`` (a zoo name), ``--plainnet_struct STR`` or ``--plainnet_struct_txt FILE`` (one
-structure per line), plus ``--input_image_size``, ``--num_classes`` and the build flags.
+structure per line), plus ``--input_image_size``, ``--num_classes``, the build flags and ``--plugins``.
 """
 
 from __future__ import annotations
@@ -9,42 +9,9 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from dataclasses import dataclass
 
+from zennas.netspec import NetSpec
 from zennas.structure import read_structures
-
-
-@dataclass
-class NetSpec:
-    """One network to process: a label for output, its structure, and how to build it."""
-
-    name: str
-    structure: str
-    resolution: int
-    num_classes: int
-    use_se: bool = False
-    no_BN: bool = False
-    no_reslink: bool = False
-    dialect: str = "zen"
-    zoo_name: str | None = None
-
-    def blocks(self):
-        """The parsed structure (in its dialect)."""
-        from zennas.structure import parse
-
-        return parse(self.structure, dialect=self.dialect)
-
-    def build(self):
-        """The network as a module: the zoo family's own builder for zoo entries, else MasterNet."""
-        if self.zoo_name and not (self.no_BN or self.no_reslink):
-            from zennas.zoo import build_zoo_model, get_zoo_entry
-
-            if get_zoo_entry(self.zoo_name).num_classes == self.num_classes:
-                return build_zoo_model(self.zoo_name)
-        from zennas.masternet import MasterNet
-
-        return MasterNet(self.blocks(), self.num_classes, use_se=self.use_se, no_BN=self.no_BN,
-                         no_reslink=self.no_reslink)
 
 
 def add_model_args(p: argparse.ArgumentParser, *, default_resolution: int | None = None,
@@ -60,10 +27,13 @@ def add_model_args(p: argparse.ArgumentParser, *, default_resolution: int | None
     g.add_argument("--use_se", action="store_true", help="insert SE in every super-block unit")
     g.add_argument("--no_BN", action="store_true", help="omit BN in super blocks")
     g.add_argument("--no_reslink", action="store_true", help="remove residual links (Zen-score network)")
+    g.add_argument("--plugins", nargs="+", default=[], help="plug-in files or folders (blocks, spaces, proxies)")
 
 
 def nets_from_args(args: argparse.Namespace) -> list[NetSpec]:
-    """Resolve the network arguments into :class:`NetSpec` records (exactly one source required)."""
+    """Resolve the network arguments into :class:`NetSpec` records (exactly one source required);
+    loads ``--plugins`` first."""
+    load_plugin_args(args)
     given = [x for x in ("arch", "plainnet_struct", "plainnet_struct_txt") if getattr(args, x, None)]
     if len(given) != 1:
         raise SystemExit("error: give exactly one of --arch, --plainnet_struct, --plainnet_struct_txt")
@@ -90,6 +60,16 @@ def nets_from_args(args: argparse.Namespace) -> list[NetSpec]:
     if not lines:
         raise SystemExit(f"error: structure file {args.plainnet_struct_txt!r} holds no structure")
     return [NetSpec(f"line{i + 1}", s, res, nc, **flags) for i, s in enumerate(lines)]
+
+
+def load_plugin_args(args: argparse.Namespace) -> None:
+    """Load ``args.plugins`` (and ``ZENNAS_PLUGINS``); a bad plug-in exits with one line."""
+    from zennas.plugins import PluginError, load_plugins
+
+    try:
+        load_plugins(getattr(args, "plugins", None) or [])
+    except PluginError as exc:
+        raise SystemExit(f"error: {exc}") from None
 
 
 def setup_logging(verbose: bool = False) -> None:

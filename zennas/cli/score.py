@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 
+from zennas.blocks import DEFAULT_DIALECT
 from zennas.cli.common import add_model_args, nets_from_args, setup_logging
 
 
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args(argv)
     setup_logging(args.verbose)
-    from ZeroShotProxy import compute_proxy
+    from zennas.proxies import compute_proxy
 
     failed = 0
     if not args.json:
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     for net in nets_from_args(args):
         # ZEN-dialect strings are built by compute_proxy (no_reslink as the original search); other
         # dialects (GENet) are scored on their zoo family's own module (as built, with shortcuts)
-        obj = net.structure if net.dialect == "zen" else net.build()
+        obj = net.structure if net.dialect == DEFAULT_DIALECT else net.build()
         r = compute_proxy(args.zero_shot_score, obj, resolution=net.resolution,
                           batch_size=args.batch_size, num_classes=net.num_classes, device=args.device,
                           dtype=None if args.dtype == "auto" else args.dtype, seed=args.seed,

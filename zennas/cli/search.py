@@ -1,8 +1,8 @@
 """``evolution_search.py`` / ``zennas-search``: the evolutionary search CLI.
 
 Every original ZEN/ADLIK option is accepted.  Precedence: defaults < ``--config FILE.yaml`` < flags.
-With no ``--config`` and no structure/space/proxy on the command line, the quickstart preset
-(``configs/quickstart.yaml``) is used, so ``python evolution_search.py --save_dir runs/qs`` works.
+With no ``--config`` and no structure/space/proxy on the command line, the packaged quickstart preset
+(``zennas/presets/quickstart.yaml``) is used, so ``python evolution_search.py --save_dir runs/qs`` works.
 Exit codes: 0 done, 1 search error, 2 config error, 130 interrupted (a checkpoint was written).
 """
 
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from zennas.cli.common import setup_logging
-from zennas.search.cli_args import config_from_args, make_parser  # noqa: F401 - re-exported
+from zennas.cli.search_args import config_from_args, make_parser  # noqa: F401 - re-exported
 from zennas.search.config import ConfigError, SearchError
 
 

@@ -27,51 +27,12 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
-from zennas.costs import Costs, compute_costs
+from zennas.search.candidate import Candidate
 
 if TYPE_CHECKING:
     from zennas.block import Block
 
 logger = logging.getLogger(__name__)
-
-
-class Candidate:
-    """A structure under evaluation: parsed blocks, string, and lazily computed costs."""
-
-    __slots__ = ("blocks", "structure", "resolution", "num_classes", "_costs", "_layers", "latency")
-
-    def __init__(self, blocks: Sequence["Block"], structure: str, resolution: int, num_classes: int) -> None:
-        self.blocks = blocks
-        self.structure = structure
-        self.resolution = resolution
-        self.num_classes = num_classes
-        self._costs: Costs | None = None
-        self._layers: int | None = None
-        self.latency: float | None = None
-
-    @property
-    def layers(self) -> int:
-        if self._layers is None:
-            self._layers = sum(b.num_layers() for b in self.blocks)
-        return self._layers
-
-    @property
-    def costs(self) -> Costs:
-        if self._costs is None:
-            self._costs = compute_costs(self.blocks, self.resolution, self.num_classes)
-        return self._costs
-
-    def cost_fields(self) -> dict[str, Any]:
-        """params/flops/layers/mac (zen mode) + exact counters, for logs; None when not computed."""
-        c = self._costs
-        out = {"params": None, "flops": None, "layers": self.layers, "mac": None, "exact_params": None,
-               "exact_macs": None, "peak": None}
-        if c is not None:
-            out.update(params=c.params, flops=c.flops, mac=c.mac, exact_params=c.exact_params,
-                       exact_macs=c.exact_macs, peak=c.peak)
-        if self.latency is not None:
-            out["latency"] = self.latency
-        return out
 
 
 class Budget:
@@ -228,6 +189,8 @@ class LatencyBudget(Budget):
 # ---------------------------------------------------------------------------------------------- sets
 @dataclass
 class Rejection:
+    """A typed budget outcome: which budget, and the candidate's value (its limit is ``budget.limit``)."""
+
     budget: Budget
     value: float
 

@@ -1,10 +1,15 @@
 """Search configuration: one flat dataclass, YAML presets, command-line overrides, validation.
 
+The dataclass is the single source of truth: each field's annotation gives its type (and so how a
+YAML or command-line value is coerced), its metadata the help text of its command-line flag, allowed
+choices and bounds, whether a change is allowed between a checkpoint and ``--resume``, and whether it
+is a runtime switch that is never recorded.
+
 Precedence (lowest first): built-in defaults (the original ZEN defaults) < the YAML file given with
-``--config`` < options given on the command line.  Config keys are the command-line option names
-(``budget_model_size``, ``zero_shot_score`` ...), so a preset is the list of flags a script used to
-pass.  Unknown keys, bad YAML, wrong types and unknown proxy / mutation names raise
-:class:`ConfigError` with a message naming the key (and close matches).
+``--config`` (a packaged preset name or a path) < options given on the command line.  Config keys are
+the command-line option names (``budget_model_size``, ``zero_shot_score`` ...), so a preset is the list
+of flags a script used to pass.  Unknown keys, bad YAML, wrong types and unknown proxy / mutation names
+raise :class:`ConfigError` with a message naming the key (and close matches).
 
 Numbers may be written with SI suffixes (``1M``, ``400e6``, ``2.5k``, ``1G``); latencies in seconds
 or with a unit (``0.1ms``, ``100us``, ``1e-4``).
@@ -16,11 +21,15 @@ import dataclasses
 import difflib
 import json
 import re
-from dataclasses import dataclass, field, fields
+import types
+import typing
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from zennas import presets
 
 
 class ConfigError(ValueError):
@@ -31,80 +40,102 @@ class SearchError(RuntimeError):
     """The search cannot go on (budget unmeetable, too many proxy failures, ...)."""
 
 
+def opt(default: Any = None, help: str | None = None, *, factory: Any = None, choices: tuple[str, ...] = (),
+        minimum: int | None = None, positive: bool = False, seconds: bool = False, resume_free: bool = False,
+        runtime: bool = False) -> Any:
+    """A config field.  ``help``: exposed as a command-line flag; ``choices``: allowed values;
+    ``minimum``: smallest allowed value (``positive``: must be > 0); ``seconds``: a time (``0.1ms``);
+    ``resume_free``: may change between a checkpoint and ``--resume``; ``runtime``: never recorded."""
+    md = {"help": help, "choices": choices, "minimum": minimum, "positive": positive, "seconds": seconds,
+          "resume_free": resume_free, "runtime": runtime}
+    if factory is not None:
+        return field(default_factory=factory, metadata=md)
+    return field(default=default, metadata=md)
+
+
 @dataclass
 class SearchConfig:
     """Every knob of the evolutionary search.  Defaults reproduce ZEN's ``evolution_search.py``."""
 
     # --- what to search (ZEN options)
-    zero_shot_score: str = "Zen"
-    search_space: str = "XXBL"
-    search_space_list: list[str] | None = None  # ADLIK: block modules for the "adlik" space
-    space_options: dict[str, Any] = field(default_factory=dict)  # passed to get_space(**options)
-    mutation: str | None = None  # "zen" | "adlik"; None: "adlik" for the adlik/gsnet space else "zen"
-    origin: bool = False  # ADLIK --origin: ZEN mutation with --search_space
-    fix_initialize: bool | None = None  # ADLIK: seed from the initial structure (None: True if one is given)
-    plainnet_struct: str | None = None
-    plainnet_struct_txt: str | None = None
+    zero_shot_score: str = opt("Zen", "proxy: Zen, TE-NAS, Syncflow, GradNorm, Flops, Params, Random, NASWOT "
+                               "(default Zen)")
+    search_space: str = opt("XXBL", "space name (XXBL, IDW_fixfc, adlik) or .py path (default XXBL)")
+    search_space_list: list[str] | None = opt(None, "ADLIK: block modules for the adlik space")
+    space_options: dict[str, Any] = opt(factory=dict)  # passed to the space's constructor
+    mutation: str | None = opt(None, "a mutation kind a registered space implements: zen (re-sample a block "
+                               "from the space) or adlik (scale channels); default: the space's own")
+    origin: bool = opt(False, "ADLIK: ZEN mutation with --search_space")
+    fix_initialize: bool | None = opt(None, "ADLIK: seed the population from the initial structure")
+    plainnet_struct: str | None = opt(None, "initial structure string")
+    plainnet_struct_txt: str | None = opt(None, "file whose first line is the initial structure")
+    plugins: list[str] = opt(factory=list, help="plug-in files or folders (blocks, spaces, proxies) to load")
     # --- budgets (None = unset); cost modes: "zen" (original counters) or "exact"
-    budget_model_size: float | None = None
-    budget_flops: float | None = None
-    budget_mac: float | None = None
-    budget_peak: float | None = None
-    budget_latency: float | None = None  # seconds per image
-    max_layers: int | None = None
-    params_mode: str = "zen"
-    flops_mode: str = "zen"
-    latency_device: str | None = None  # None: --device
-    latency_batch_size: int | None = None  # None: --batch_size
-    latency_dtype: str = "float32"
-    latency_repeats: int = 5
-    latency_warmup: int = 3
-    max_consecutive_rejections: int = 10_000
+    budget_model_size: float | None = opt(None, "max params (zen count; e.g. 1e6 or 1M)", positive=True)
+    budget_flops: float | None = opt(None, "max FLOPs at --input_image_size (zen count; e.g. 400M)", positive=True)
+    budget_mac: float | None = opt(None, "max memory access cost (elements, ShuffleNet V2 definition)",
+                                   positive=True)
+    budget_peak: float | None = opt(None, "max peak activation elements of one op", positive=True)
+    budget_latency: float | None = opt(None, "max seconds per image (e.g. 1e-4 or 0.1ms), measured", positive=True,
+                                       seconds=True)
+    max_layers: int | None = opt(None, "max sum of super-block sub-layers", positive=True)
+    params_mode: str = opt("zen", "params budget counter: zen or exact", choices=("zen", "exact"))
+    flops_mode: str = opt("zen", "FLOPs budget counter: zen or exact", choices=("zen", "exact"))
+    latency_device: str | None = opt(None, "device of the latency budget (default --device)")  # None: --device
+    latency_batch_size: int | None = opt(None)  # None: --batch_size
+    latency_dtype: str = opt("float32")
+    latency_repeats: int = opt(5, minimum=1)
+    latency_warmup: int = opt(3)
+    max_consecutive_rejections: int = opt(10_000, "error after this many rejected children in a row (default "
+                                          "10000)", minimum=1, resume_free=True)
     # --- proxy
-    batch_size: int = 64
-    input_image_size: int = 224
-    num_classes: int = 1000
-    gamma: float = 0.01
-    proxy_repeat: int = 1
-    proxy_dtype: str | None = None  # None: the proxy's default
-    proxy_options: dict[str, Any] = field(default_factory=dict)
-    device: str = "auto"
-    threads: int | None = None  # torch.set_num_threads
+    batch_size: int = opt(64, "proxy (and latency) batch size (default 64)", minimum=1)
+    input_image_size: int = opt(224, "resolution (default 224)", minimum=1)
+    num_classes: int = opt(1000, "classes of the FC head (default 1000)", minimum=1)
+    gamma: float = opt(0.01, "Zen-score perturbation (default 0.01)")
+    proxy_repeat: int = opt(1, minimum=1)
+    proxy_dtype: str | None = opt(None, "proxy precision (float32, bf16, fp16; default: the proxy's)")
+    proxy_options: dict[str, Any] = opt(factory=dict)
+    device: str = opt("auto", "auto, cpu, cuda, cuda:1 ... (default auto)", resume_free=True)
+    threads: int | None = opt(None, "torch.set_num_threads", resume_free=True)
     # --- evolution
-    evolution_max_iter: int = 480_000
-    population_size: int = 512
-    seed_phase_size: int = 10  # ZEN: mutate S0 while the population has <= 10 members
-    seed_num_replaces: int = 1
-    num_replaces: int = 2
-    split_threshold: int = 6
-    split_times: int = 2
-    parent_selection: str = "uniform"  # "uniform" (ZEN) | "tournament"
-    tournament_size: int = 4
-    duplicates: str = "reinsert"  # "reinsert" (ZEN: cached score, same visiting order) | "skip" (ADLIK)
-    seed: int | None = None  # None: drawn from os.urandom and recorded
+    evolution_max_iter: int = opt(480_000, "loop iterations (default 480000)", minimum=1, resume_free=True)
+    population_size: int = opt(512, "population cap (default 512)", minimum=1)
+    seed_phase_size: int = opt(10)  # ZEN: mutate S0 while the population has <= 10 members
+    seed_num_replaces: int = opt(1)
+    num_replaces: int = opt(2)
+    split_threshold: int = opt(6, minimum=1)
+    split_times: int = opt(2)
+    parent_selection: str = opt("uniform", choices=("uniform", "tournament"))
+    tournament_size: int = opt(4, minimum=1)
+    duplicates: str = opt("reinsert", "reinsert (ZEN, cached score) or skip (ADLIK)", choices=("reinsert", "skip"))
+    seed: int | None = opt(None, "seed of the one numpy Generator (default: random, recorded)")
     # --- failures
-    zen_compat_failures: bool = False  # insert failed candidates with score -9999 like ZEN
-    max_failure_rate: float = 0.5
-    failure_min_count: int = 20
+    zen_compat_failures: bool = opt(False, "insert failed candidates with score -9999 (original behaviour)")
+    max_failure_rate: float = opt(0.5, "error when more than this fraction of scored candidates fail (default "
+                                  "0.5)", resume_free=True)
+    failure_min_count: int = opt(20, minimum=1, resume_free=True)
     # --- stop criteria
-    time_budget: float | None = None  # seconds (cumulative over resumes)
-    patience: int | None = None  # iterations without a new best
+    time_budget: float | None = opt(None, "stop after this many seconds (cumulative over resumes)", positive=True,
+                                    resume_free=True)
+    patience: int | None = opt(None, "stop after this many iterations without a new best", minimum=1,
+                               resume_free=True)
     # --- outputs
-    save_dir: str | None = None
-    resume: bool = False
-    overwrite: bool = False
-    dry_run: bool = False
-    dry_run_iterations: int = 2  # iterations a --dry-run performs (0: only resolve and check)
-    log_every: int = 1000
-    checkpoint_every: int = 1000
-    tensorboard: bool = True
-    plots: bool = True
-    progress: bool | None = None  # None: only on a terminal
+    save_dir: str | None = opt(None, "output folder", resume_free=True)
+    resume: bool = opt(False, "continue from <save_dir>/checkpoint.json", runtime=True)
+    overwrite: bool = opt(False, "replace an existing search in save_dir", runtime=True)
+    dry_run: bool = opt(False, runtime=True)
+    dry_run_iterations: int = opt(2, runtime=True)  # iterations a --dry-run performs (0: only resolve and check)
+    log_every: int = opt(1000, "log/TensorBoard every N iterations (default 1000)", minimum=1, resume_free=True)
+    checkpoint_every: int = opt(1000, "checkpoint every N iterations (default 1000)", minimum=1, resume_free=True)
+    tensorboard: bool = opt(True, resume_free=True)
+    plots: bool = opt(True, resume_free=True)
+    progress: bool | None = opt(None, resume_free=True)  # None: only on a terminal
     # --- metadata
-    name: str | None = None
-    description: str | None = None
-    analyze_args: list[str] = field(default_factory=list)  # for scripts: extra analyze_model.py flags
-    train_command: str | None = None  # printed by scripts for the winner
+    name: str | None = opt(None, resume_free=True)
+    description: str | None = opt(None, resume_free=True)
+    analyze_args: list[str] = opt(factory=list, resume_free=True)  # for scripts: extra analyze_model.py flags
+    train_command: str | None = opt(None, resume_free=True)  # printed by scripts for the winner
 
     # ------------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -115,8 +146,22 @@ class SearchConfig:
 
 
 FIELDS = {f.name: f for f in fields(SearchConfig)}
-# runtime-only switches that never go into a preset / the recorded config
-RUNTIME_KEYS = ("resume", "overwrite", "dry_run", "dry_run_iterations")
+
+
+def _kind(annotation: Any) -> type:
+    """The value type of a field annotation: ``float | None`` -> float, ``list[str]`` -> list, ..."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        return _kind(args[0])
+    return typing.get_origin(annotation) or annotation
+
+
+#: value type of every key, from the annotations
+KINDS: dict[str, type] = {k: _kind(t) for k, t in typing.get_type_hints(SearchConfig).items()}
+#: runtime-only switches that never go into a preset / the recorded config
+RUNTIME_KEYS = tuple(k for k, f in FIELDS.items() if f.metadata["runtime"])
+#: keys whose change does not alter the visited sequence (allowed between a checkpoint and --resume)
+RESUME_FREE_KEYS = frozenset(k for k, f in FIELDS.items() if f.metadata["resume_free"])
 ALIASES = {"initial_structure": "plainnet_struct", "proxy": "zero_shot_score", "space": "search_space",
            "iterations": "evolution_max_iter", "max_iter": "evolution_max_iter",
            "resolution": "input_image_size", "budget_params": "budget_model_size"}
@@ -125,23 +170,10 @@ _SI = {"": 1.0, "k": 1e3, "K": 1e3, "m": 1e6, "M": 1e6, "g": 1e9, "G": 1e9, "B":
 _TIME = {"": 1.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
 _NUM_RE = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-zµ]*)\s*$")
 
-FLOAT_KEYS = {"budget_model_size", "budget_flops", "budget_mac", "budget_peak", "budget_latency", "gamma",
-              "max_failure_rate", "time_budget"}
-INT_KEYS = {"max_layers", "latency_batch_size", "latency_repeats", "latency_warmup", "max_consecutive_rejections",
-            "batch_size", "input_image_size", "num_classes", "proxy_repeat", "threads", "evolution_max_iter",
-            "population_size", "seed_phase_size", "seed_num_replaces", "num_replaces", "split_threshold",
-            "split_times", "tournament_size", "seed", "dry_run_iterations", "failure_min_count", "patience", "log_every",
-            "checkpoint_every"}
-BOOL_KEYS = {"origin", "fix_initialize", "zen_compat_failures", "resume", "overwrite", "dry_run", "tensorboard",
-             "plots", "progress"}
-STR_KEYS = {"zero_shot_score", "search_space", "mutation", "plainnet_struct", "plainnet_struct_txt", "params_mode",
-            "flops_mode", "latency_device", "latency_dtype", "proxy_dtype", "device", "parent_selection",
-            "duplicates", "save_dir", "name", "description", "train_command"}
-CHOICES = {"mutation": ("zen", "adlik"), "params_mode": ("zen", "exact"), "flops_mode": ("zen", "exact"),
-           "parent_selection": ("uniform", "tournament"), "duplicates": ("reinsert", "skip")}
-POSITIVE = {"evolution_max_iter", "population_size", "batch_size", "input_image_size", "num_classes",
-            "split_threshold", "log_every", "checkpoint_every", "max_consecutive_rejections", "latency_repeats",
-            "tournament_size", "proxy_repeat", "failure_min_count"}
+
+def default_of(key: str) -> Any:
+    f = FIELDS[key]
+    return f.default_factory() if f.default is MISSING else f.default  # type: ignore[misc]
 
 
 def parse_number(value: Any, key: str, *, time: bool = False) -> float:
@@ -161,36 +193,38 @@ def parse_number(value: Any, key: str, *, time: bool = False) -> float:
 
 
 def _coerce(key: str, value: Any) -> Any:
+    """Coerce a YAML / command-line value to the type of field ``key`` (from its annotation)."""
     if value is None:
         return None
-    if key in FLOAT_KEYS:
-        return parse_number(value, key, time=key == "budget_latency")
-    if key in INT_KEYS:
+    kind = KINDS[key]
+    if kind is float:
+        return parse_number(value, key, time=FIELDS[key].metadata["seconds"])
+    if kind is int:
         v = parse_number(value, key)
         if not float(v).is_integer():
             raise ConfigError(f"{key}: expected an integer, got {value!r}")
         return int(v)
-    if key in BOOL_KEYS:
+    if kind is bool:
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value.lower() in ("true", "yes", "1", "on", "false", "no", "0", "off"):
             return value.lower() in ("true", "yes", "1", "on")
         raise ConfigError(f"{key}: expected true/false, got {value!r}")
-    if key in STR_KEYS:
+    if kind is str:
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise ConfigError(f"{key}: expected a string, got {type(value).__name__} {value!r}")
         return str(value)
-    if key in ("search_space_list", "analyze_args"):
+    if kind is list:
         if isinstance(value, str):
             value = value.split()
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, (str, int, float)) for v in value):
             raise ConfigError(f"{key}: expected a list of strings, got {value!r}")
         return [str(v) for v in value]
-    if key in ("space_options", "proxy_options"):
+    if kind is dict:
         if not isinstance(value, dict):
             raise ConfigError(f"{key}: expected a mapping, got {value!r}")
         return dict(value)
-    return value
+    raise AssertionError(f"config field {key}: unsupported type {kind}")  # pragma: no cover
 
 
 def _canonical_key(key: str, where: str) -> str:
@@ -203,11 +237,26 @@ def _canonical_key(key: str, where: str) -> str:
     return k
 
 
+def config_path(name_or_path: str | Path) -> Path:
+    """A YAML file: an existing path, else the packaged preset of that name (``quickstart``; the former
+    ``configs/NAME.yaml`` paths resolve to the packaged preset too)."""
+    p = Path(name_or_path)
+    if p.is_file():
+        return p
+    stem = p.stem if p.suffix in (".yaml", ".yml") else p.name
+    if len(p.parts) == 1 or p.parent.name == "configs":
+        found = presets.path(stem)
+        if found is not None:
+            return found
+    close = difflib.get_close_matches(stem, presets.names(), n=3, cutoff=0.6)
+    hint = f"; did you mean preset {', '.join(repr(c) for c in close)}?" if close else ""
+    raise ConfigError(f"config file {str(name_or_path)!r} not found (neither a file nor a packaged preset{hint})")
+
+
 def load_yaml(path: str | Path) -> dict[str, Any]:
-    """Read a YAML preset (a mapping); ConfigError for a missing file, bad YAML or a non-mapping."""
-    p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"config file {str(path)!r} not found")
+    """Read a YAML preset (a mapping) from a path or a preset name; ConfigError for a missing file, bad
+    YAML or a non-mapping."""
+    p = config_path(path)
     try:
         data = yaml.safe_load(p.read_text())
     except yaml.YAMLError as exc:
@@ -221,33 +270,35 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
 
 
 def build_config(*layers: tuple[str, dict[str, Any]]) -> SearchConfig:
-    """Merge (source, mapping) layers over the defaults, coerce types, validate."""
+    """Merge (source, mapping) layers over the defaults, coerce types, load plug-ins, validate."""
     values: dict[str, Any] = {}
     for where, mapping in layers:
         for key, val in mapping.items():
             k = _canonical_key(str(key), where)
             values[k] = _coerce(k, val)
     cfg = SearchConfig(**values)
+    if cfg.plugins:  # before validation: a plug-in may provide the proxy or space the config names
+        from zennas.plugins import PluginError, load_plugins
+
+        try:
+            load_plugins(cfg.plugins)
+        except PluginError as exc:
+            raise ConfigError(f"plugins: {exc}") from None
     validate(cfg)
     return cfg
 
 
 def validate(cfg: SearchConfig) -> None:
-    for key, choices in CHOICES.items():
-        v = getattr(cfg, key)
-        if v is not None and v not in choices:
-            raise ConfigError(f"{key}: {v!r} is not one of {', '.join(choices)}")
-    for key in POSITIVE:
-        v = getattr(cfg, key)
-        if v is not None and v < 1:
-            raise ConfigError(f"{key} must be >= 1, got {v}")
-    for key in ("budget_model_size", "budget_flops", "budget_mac", "budget_peak", "budget_latency", "max_layers",
-                "time_budget"):
-        v = getattr(cfg, key)
-        if v is not None and v <= 0:
+    for key, f in FIELDS.items():
+        v, md = getattr(cfg, key), f.metadata
+        if v is None:
+            continue
+        if md["choices"] and v not in md["choices"]:
+            raise ConfigError(f"{key}: {v!r} is not one of {', '.join(md['choices'])}")
+        if md["minimum"] is not None and v < md["minimum"]:
+            raise ConfigError(f"{key} must be >= {md['minimum']}, got {v}")
+        if md["positive"] and v <= 0:
             raise ConfigError(f"{key} must be > 0, got {v}")
-    if cfg.patience is not None and cfg.patience < 1:
-        raise ConfigError(f"patience must be >= 1, got {cfg.patience}")
     if not 0 < cfg.max_failure_rate <= 1:
         raise ConfigError(f"max_failure_rate must be in (0, 1], got {cfg.max_failure_rate}")
     if cfg.seed is not None and not 0 <= cfg.seed < 2**63:
@@ -255,11 +306,24 @@ def validate(cfg: SearchConfig) -> None:
     if cfg.plainnet_struct and cfg.plainnet_struct_txt:
         raise ConfigError("give only one of plainnet_struct and plainnet_struct_txt")
     check_proxy_name(cfg.zero_shot_score)
+    if cfg.mutation is not None:
+        check_mutation(cfg.mutation)
+
+
+def check_mutation(kind: str) -> str:
+    """``kind`` if a registered search space implements that mutation (ConfigError listing the kinds)."""
+    from zennas.spaces import SPACES
+
+    kinds = sorted({cls.mutation for _, cls in SPACES.items()})
+    if kind not in kinds:
+        raise ConfigError(f"mutation: {kind!r} is not one of {', '.join(kinds)} (the mutations the registered "
+                          f"search spaces implement)")
+    return kind
 
 
 def check_proxy_name(name: str) -> str:
     """The registered display name of proxy ``name``; ConfigError with suggestions if unknown."""
-    from ZeroShotProxy import PROXIES
+    from zennas.proxies import PROXIES
 
     try:
         return PROXIES.get(name).info.name
@@ -273,3 +337,12 @@ def recorded(cfg: SearchConfig) -> dict[str, Any]:
     for k in RUNTIME_KEYS:
         d.pop(k, None)
     return d
+
+
+def resume_differences(old: dict[str, Any], new: SearchConfig) -> list[str]:
+    """Keys (with old -> new values) whose change forbids resuming a checkpoint written with ``old``;
+    a key the old config lacks counts as its default (configs written before the key existed)."""
+    rec = recorded(new)
+    diff = [f"{k} ({old.get(k, default_of(k))!r} -> {v!r})" for k, v in rec.items()
+            if k not in RESUME_FREE_KEYS and k != "seed" and old.get(k, default_of(k)) != v]
+    return diff

@@ -2,13 +2,15 @@
 
 * ``candidates.jsonl`` - append-only, one JSON object per iteration that produced a child:
   ``iteration, structure, status`` (accepted | rejected | failed | duplicate), ``reason, score,
-  params, flops, layers, mac, exact_params, exact_macs, peak, proxy_seed, seconds, time``.
+  params, flops, layers, mac, exact_params, exact_macs, peak, proxy_seed, seconds, time`` and, for a
+  rejection, the rejecting ``budget``.
 * ``best_structure.txt`` - the best structure, one line (as ZEN); ``best_structure.json`` - its score,
   costs, seed, resolution, the proxy and whether the search finished; ``search_config.yaml`` - the
   resolved config.
 * ``population.jsonl`` - the population, best first; ``checkpoint.json`` - see checkpoint.py.
-* ``tensorboard/`` scalars (optional, lazy import), ``plots/*.png`` (matplotlib Agg):
-  best score over time, score vs params and score vs FLOPs with the Pareto front.
+* ``plots/*.png`` (matplotlib Agg): best score over time, score vs params and score vs FLOPs with the
+  Pareto front (:func:`write_plots`; TensorBoard scalars and the progress bar are reporters,
+  :mod:`zennas.search.reporters`).
 """
 
 from __future__ import annotations
@@ -84,66 +86,6 @@ def write_best(save_dir: Path, best: dict[str, Any] | None, info: dict[str, Any]
 
 def write_config(save_dir: Path, config: dict[str, Any]) -> None:
     atomic_write_text(save_dir / CONFIG_YAML, yaml.safe_dump(config, sort_keys=False))
-
-
-class Progress:
-    """tqdm bar over iterations showing best score and rates; a no-op when disabled."""
-
-    def __init__(self, total: int, initial: int, enabled: bool | None) -> None:
-        self.bar = None
-        if enabled is False:
-            return
-        try:
-            from tqdm import tqdm
-        except ImportError:  # pragma: no cover - tqdm is a dependency
-            return
-        self.bar = tqdm(total=total, initial=initial, disable=None if enabled is None else not enabled,
-                        unit="it", dynamic_ncols=True, mininterval=0.5)
-        self._pending = 0
-
-    def update(self, n: int = 1) -> None:
-        if self.bar is not None:
-            self._pending += n
-            if self._pending >= 64:
-                self.bar.update(self._pending)
-                self._pending = 0
-
-    def postfix(self, **kw: Any) -> None:
-        if self.bar is not None:
-            self.bar.set_postfix(kw, refresh=False)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.update(self._pending)
-            self._pending = 0
-            self.bar.close()
-
-
-class TensorBoard:
-    """Lazy SummaryWriter; disabled with a log line if tensorboard is not installed."""
-
-    def __init__(self, logdir: Path, enabled: bool) -> None:
-        self.writer = None
-        if not enabled:
-            return
-        try:
-            from torch.utils.tensorboard import SummaryWriter
-        except Exception as exc:  # noqa: BLE001 - optional
-            logger.info("TensorBoard logging disabled (%s); install 'tensorboard' to enable it", exc)
-            return
-        self.writer = SummaryWriter(str(logdir))
-
-    def scalars(self, step: int, values: dict[str, float]) -> None:
-        if self.writer is None:
-            return
-        for k, v in values.items():
-            if v is not None:
-                self.writer.add_scalar(k, v, step)
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.flush()
-            self.writer.close()
 
 
 def pareto_front(xs: list[float], ys: list[float]) -> tuple[list[float], list[float]]:

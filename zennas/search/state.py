@@ -1,73 +1,58 @@
-"""Mutable state of a search run (what a checkpoint holds) and the score-cache entry."""
+"""Counters, history and timing of a search run: what a checkpoint holds besides the strategy's state."""
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
-from typing import Any
-
-import numpy as np
-
-from zennas.search import outputs as out
-from zennas.search.checkpoint import restore_rng, rng_state
-from zennas.search.config import SearchConfig
-from zennas.search.population import Population
-
-COST_KEYS = ("params", "flops", "layers", "mac", "exact_params", "exact_macs", "peak", "latency")
+from typing import Any, Iterable
 
 
-class _Cached:
-    __slots__ = ("status", "score", "reason", "costs", "seed")
+class SearchState:
+    """Everything about a run that changes during the loop, except the population and the RNG (the
+    strategy's) and the score cache (the evaluator's, rebuilt from ``candidates.jsonl`` on resume)."""
 
-    def __init__(self, status: str, score: float | None, reason: str | None, costs: dict, seed: int | None):
-        self.status, self.score, self.reason, self.costs, self.seed = status, score, reason, costs, seed
+    _COUNTERS = ("n_scored", "n_failed", "n_rejected", "n_duplicate", "n_inserted", "n_failed_cached",
+                 "consecutive_rejections", "proxy_seconds", "build_seconds", "last_improvement")
 
-
-class _State:
-    """Everything that changes during the loop (and goes into a checkpoint)."""
-
-    def __init__(self, cfg: SearchConfig, seed: int) -> None:
+    def __init__(self, seed: int) -> None:
         self.seed = seed
-        self.rng = np.random.default_rng(seed)
-        self.pop = Population()
-        self.cache: dict[str, _Cached] = {}
         self.t = 0
         self.t_at_start = 0
         self.n_scored = self.n_failed = self.n_rejected = self.n_duplicate = self.n_inserted = 0
         self.n_failed_cached = 0
         self.consecutive_rejections = 0
         self.rejections_by: dict[str, int] = {}
-        self.streak_min: dict[str, tuple] = {}
+        self.streak_min: dict[str, tuple] = {}  # budget -> (smallest value, limit, quantity) in the current streak
         self.proxy_seconds = self.build_seconds = 0.0
         self.elapsed_before = 0.0
         self._t0 = time.perf_counter()
         self.last_improvement = 0
-        self.history: list[tuple[int, float, float]] = []
-        self.points: dict[str, list] = {"score": [], "params": [], "flops": []}
+        self.history: list[tuple[int, float, float]] = []  # (iteration, seconds, best score) at each new best
+        self.points: dict[str, list] = {"score": [], "params": [], "flops": []}  # accepted candidates, for plots
         self.finished = False
         self.stopped_by = ""
 
     def elapsed_now(self) -> float:
         return self.elapsed_before + time.perf_counter() - self._t0
 
-    _COUNTERS = ("n_scored", "n_failed", "n_rejected", "n_duplicate", "n_inserted", "n_failed_cached",
-                 "consecutive_rejections", "proxy_seconds", "build_seconds", "last_improvement")
-
     def counters(self) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in self._COUNTERS}
         d["rejections_by"] = dict(self.rejections_by)
         return d
 
-    def state(self, log_bytes: int, config: dict[str, Any]) -> dict[str, Any]:
-        return {"iteration": self.t, "seed": self.seed, "rng": rng_state(self.rng), "population": self.pop.state(),
-                "counters": self.counters(), "streak_min": {k: list(v) for k, v in self.streak_min.items()},
-                "elapsed": self.elapsed_now(), "history": self.history, "log_bytes": log_bytes,
-                "config": config, "finished": self.finished, "stopped_by": self.stopped_by}
+    def add_point(self, score: float, costs: dict[str, Any]) -> None:
+        self.points["score"].append(score)
+        self.points["params"].append(costs.get("params"))
+        self.points["flops"].append(costs.get("flops"))
+
+    def state(self, strategy_state: dict[str, Any], log_bytes: int, config: dict[str, Any]) -> dict[str, Any]:
+        """The checkpoint: iteration, seed, the strategy's RNG and population, counters, log length, config."""
+        return {"iteration": self.t, "seed": self.seed, **strategy_state, "counters": self.counters(),
+                "streak_min": {k: list(v) for k, v in self.streak_min.items()}, "elapsed": self.elapsed_now(),
+                "history": self.history, "log_bytes": log_bytes, "config": config, "finished": self.finished,
+                "stopped_by": self.stopped_by}
 
     def restore(self, ck: dict[str, Any]) -> None:
         self.t = self.t_at_start = int(ck["iteration"])
-        self.rng = restore_rng(ck["rng"])
-        self.pop = Population.from_state(ck["population"])
         c = ck["counters"]
         for k in self._COUNTERS:
             setattr(self, k, c[k])
@@ -77,17 +62,12 @@ class _State:
         self._t0 = time.perf_counter()
         self.history = [tuple(h) for h in ck["history"]]
 
-    def replay_log(self, path: Path) -> None:
-        """Rebuild the score cache and the plot points from the (truncated) candidates log."""
-        for r in out.read_candidates(path):
-            s = r["structure"]
-            costs = {k: r[k] for k in COST_KEYS if k in r}
-            if r["status"] in ("accepted", "duplicate") and r.get("score") is not None:
-                if s not in self.cache:
-                    self.cache[s] = _Cached("accepted", r["score"], None, costs, r.get("proxy_seed"))
-                if r["status"] == "accepted" or r.get("reason") == "cached score re-inserted":
-                    self.points["score"].append(r["score"])
-                    self.points["params"].append(r.get("params"))
-                    self.points["flops"].append(r.get("flops"))
-            elif s not in self.cache and r["status"] in ("rejected", "failed"):
-                self.cache[s] = _Cached(r["status"], None, r.get("reason"), costs, r.get("proxy_seed"))
+    def restore_points(self, records: Iterable[dict[str, Any]]) -> None:
+        """Plot points from ``candidates.jsonl`` records: accepted and re-inserted duplicates."""
+        for r in records:
+            if r["status"] in ("accepted", "duplicate") and r.get("score") is not None and (
+                    r["status"] == "accepted" or r.get("reason") == "cached score re-inserted"):
+                self.add_point(r["score"], r)
+
+
+__all__ = ["SearchState"]

@@ -63,6 +63,73 @@ def list_zoo() -> list[ZooEntry]:
     return out
 
 
+def entry_aliases(e: ZooEntry) -> list[str]:
+    """The other names of an entry."""
+    return [n for n, v in ZOO.items() if v is e and n != e.name]
+
+
+def entry_blocks(e: ZooEntry) -> list:
+    """Parse an entry's structure in its dialect."""
+    from zennas.structure import parse
+
+    return parse(e.structure, dialect=e.dialect)
+
+
+def entry_options(e: ZooEntry):
+    """The build options an entry's costs depend on (SE, Gather-Excite, identity multiplier)."""
+    from zennas.block import Options
+
+    o = Options(use_se=e.use_se)
+    extra = {k: v for k, v in e.options.items() if k in ("use_ge", "identity_multiplier")}
+    return o.evolve(**extra) if extra else o
+
+
+def entry_costs(e: ZooEntry, resolution: int | None = None):
+    """Analytic costs of an entry at its resolution (or ``resolution``)."""
+    from zennas.costs import compute_costs
+
+    return compute_costs(entry_blocks(e), resolution or e.resolution, e.num_classes, opts=entry_options(e))
+
+
+def entry_record(e: ZooEntry, *, costs: bool = True, structure: bool = False) -> dict:
+    """One entry as a JSON-ready record: published figures and (optionally) computed costs."""
+    rec = {
+        "name": e.name, "aliases": entry_aliases(e), "family": e.family, "dialect": e.dialect,
+        "resolution": e.resolution, "num_classes": e.num_classes, "use_se": e.use_se, "crop": e.crop,
+        "published_top1": e.top1, "published_params": e.published_params, "published_flops": e.published_flops,
+        "source": e.source,
+    }
+    if structure:
+        rec["structure"] = e.structure
+    if costs:
+        c = entry_costs(e)
+        rec.update(zen_params=c.params, zen_flops=c.flops, layers=c.layers, exact_params=c.exact_params,
+                   exact_macs=c.exact_macs, mac=c.mac, peak=c.peak)
+    return rec
+
+
+def _fmt_num(v, scale: float, unit: str) -> str:
+    return "-" if v is None else f"{v / scale:.2f}{unit}"
+
+
+def format_table(records: list[dict]) -> str:
+    """The zoo table (name, family, resolution, classes, published and computed figures)."""
+    cols = [("name", 44), ("family", 12), ("res", 4), ("cls", 5), ("top1", 6), ("pub_params", 10),
+            ("pub_flops", 9), ("zen_params", 10), ("zen_flops", 9), ("exact_params", 12), ("layers", 6)]
+    lines = ["  ".join(n.ljust(w) if i < 2 else n.rjust(w) for i, (n, w) in enumerate(cols))]
+    for r in records:
+        vals = [
+            r["name"] + (f" ({', '.join(r['aliases'])})" if r["aliases"] else ""),
+            r["family"], str(r["resolution"]), str(r["num_classes"]),
+            "-" if r["published_top1"] is None else f"{r['published_top1']:.2f}",
+            _fmt_num(r["published_params"], 1e6, "M"), _fmt_num(r["published_flops"], 1e6, "M"),
+            _fmt_num(r.get("zen_params"), 1e6, "M"), _fmt_num(r.get("zen_flops"), 1e6, "M"),
+            _fmt_num(r.get("exact_params"), 1e6, "M"), str(r.get("layers", "-")),
+        ]
+        lines.append("  ".join(v.ljust(w) if i < 2 else v.rjust(w) for i, (v, (_, w)) in enumerate(zip(vals, cols))))
+    return "\n".join(lines)
+
+
 def build_zoo_model(name: str, *, pretrained_path: str | None = None, sha256: str | None = None, **kw):
     """Build a zoo network (MasterNet or the family's own builder) and optionally load weights."""
     e = get_zoo_entry(name)

@@ -1,4 +1,4 @@
-"""An example GS-family network (PlainNet/gs_blocks.py, ZENNAS_SPEC §9.5).
+"""An example GS-family network (zennas/blocks/gs.py, gs_super.py; ZENNAS_SPEC §9.5).
 
 ZTE's GSmodel-L (seed 003: a VisDrone detector, 6.61M params) is not published as a structure, so this
 entry is NOT a published model: it is a small hand-written CIFAR-sized example that exercises every GS

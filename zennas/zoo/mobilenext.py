@@ -3,7 +3,7 @@ Design", ECCV 2020, arXiv 2007.02269; seeds 001/002).
 
 The structure string is generated from the reference implementation's layout
 (yitu-opensource/MobileNeXt ``mobilenext/codebase/models/mnext.py`` @ 94ac67d2, class ``MXNet`` /
-``SGBlock``), written with ZEN basic tokens plus ``RELU6`` (PlainNet/sandglass.py):
+``SGBlock``), written with ZEN basic tokens plus ``RELU6`` (zennas/blocks/sandglass.py):
 
 * stem ConvKX(3, 32, 3, 2) BN ReLU6;
 * stages (t, c, n, s): (2,96,1,2) (6,144,1,1) (6,192,3,2) (6,288,3,2) (6,384,4,1) (6,576,4,2)
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 
-from PlainNet.sandglass import sandglass_tokens
+from zennas.blocks.sandglass import sandglass_tokens
 from zennas.zoo import ZooEntry, register_zoo_entry
 
 MOBILENEXT_CFG = [(2, 96, 1, 2), (6, 144, 1, 1), (6, 192, 3, 2), (6, 288, 3, 2), (6, 384, 4, 1),

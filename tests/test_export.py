@@ -92,6 +92,7 @@ def digits(tmp_path_factory):
     return cached_digits_run(tmp_path_factory)
 
 
+@pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:DeprecationWarning")
 def test_export_torchscript_and_onnx_match_torch_within_1e4(digits, tmp_path):
     import onnxruntime as ort
 

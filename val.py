@@ -1,4 +1,4 @@
-"""Evaluate a zoo network or structure on an ImageFolder validation set (see ``--help``)."""
+"""Evaluate a training checkpoint, zoo network or structure on an ImageFolder validation set (see ``--help``)."""
 
 import sys
 

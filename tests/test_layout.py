@@ -110,7 +110,8 @@ def test_no_import_cycle():
 #: layer of each part (a module may import its own layer and the ones below); a module of no listed part
 #: (e.g. one another branch adds) is not ranked here until it is added
 LAYERS = {"zennas.cli": 6, "zennas.search": 5, "zennas.zoo": 5, "zennas.analysis": 5, "zennas.netspec": 5,
-          "zennas.train": 5, "zennas.spaces": 4, "zennas.proxies": 4, "zennas.masternet": 3, "zennas.costs": 3,
+          "zennas.train": 5, "zennas.models": 5, "zennas.checkpoint": 5, "zennas.inference": 5,
+          "zennas.evaluate": 5, "zennas.export": 5, "zennas.predict": 5, "zennas.pretrained": 5, "zennas.data": 0, "zennas.spaces": 4, "zennas.proxies": 4, "zennas.masternet": 3, "zennas.costs": 3,
           "zennas.genet": 3, "zennas.structure": 2, "zennas.blocks": 1, "zennas.block": 0, "zennas.registry": 0,
           "zennas.plugins": 0, "zennas.modules": 0, "zennas.extra_modules": 0, "zennas.presets": 0,
           "zennas.latency": 0, "zennas": 0}

@@ -78,7 +78,7 @@ def test_finite_on_tiny_module_and_deterministic(name):
     b = ZP.compute_proxy(name, net, seed=3, **FAST)
     assert a.ok and math.isfinite(a.score), a.error
     assert a.score == b.score and a.seed == 3
-    if info.stochastic:
+    if info.stochastic and not a.extra.get("saturated"):  # SWAP at its 2^N pattern ceiling is constant
         c = ZP.compute_proxy(name, net, seed=4, **FAST)
         assert c.score != a.score
 

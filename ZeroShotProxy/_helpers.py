@@ -1,0 +1,74 @@
+"""Helpers of the newer proxies (ZiCo, MeCo, SWAP, SNIP, jacob_cov, AZ-NAS): inputs and inits.
+
+* ``data_batches``: ``ctx.data_batch`` (``_common``) returns ONE batch; this gives several, and
+  ``data_source`` records where they came from. Without a dataloader the inputs are N(0,1) images (and
+  uniform random labels) drawn from the context's private generator, as for the original proxies.
+* ``apply_init``: the init named by ``init=`` (or the proxy's default): "gaussian" (ZEN: N(0,1)),
+  "kaiming" (N(0, 2/fan_in) for conv/linear weights, biases 0, BN 1/0; AZ-NAS), "default"/"none"
+  (keep the module's weights: PyTorch's default init for a fresh build). Draws use the private generator.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ._common import ProxyContext, ProxyError, gaussian_init
+
+
+def data_source(ctx: ProxyContext) -> str:
+    """What the proxy's inputs were: the loader's ``description`` (see ``zennas.data``) or N(0,1)."""
+    if ctx.dataloader is None:
+        return "gaussian N(0,1)"
+    return str(getattr(ctx.dataloader, "description", type(ctx.dataloader).__name__))
+
+
+def data_batches(ctx: ProxyContext, n: int, need_labels: bool = False
+                 ) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
+    """``n`` batches of ``ctx.batch_size`` (images on ``ctx.device``, labels or None)."""
+    if ctx.dataloader is None:
+        out = []
+        for _ in range(n):
+            out.append(ctx.data_batch(need_labels=need_labels))
+        return out
+    out = []
+    for batch in ctx.dataloader:
+        x, y = (batch[0], batch[1]) if isinstance(batch, (list, tuple)) else (batch, None)
+        if need_labels and y is None:
+            raise ProxyError("this proxy needs labels but the dataloader yields images only")
+        x = x[: ctx.batch_size].to(ctx.device, torch.float32)
+        out.append((x, None if y is None else y[: ctx.batch_size].to(ctx.device)))
+        if len(out) == n:
+            return out
+    raise ProxyError(f"the dataloader gave {len(out)} batches; this proxy needs {n}")
+
+
+@torch.no_grad()
+def kaiming_init(model: nn.Module, generator: torch.Generator) -> nn.Module:
+    """Conv2d/Linear weight ~ N(0, 2 / fan_in) (He, ReLU gain), biases 0; BN/GN weight 1, bias 0."""
+    for m in model.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            w = m.weight
+            fan_in = w[0].numel()
+            std = (2.0 / fan_in) ** 0.5
+            w.copy_((torch.randn(w.shape, generator=generator) * std).to(w.device, w.dtype))
+            if m.bias is not None:
+                m.bias.zero_()
+        elif isinstance(m, (nn.modules.batchnorm._BatchNorm, nn.GroupNorm)):
+            if m.weight is not None:
+                m.weight.fill_(1.0)
+            if m.bias is not None:
+                m.bias.zero_()
+    return model
+
+
+def apply_init(model: nn.Module, ctx: ProxyContext, default: str) -> str:
+    """Initialise ``model`` as ``ctx.opt("init", default)`` says; returns the mode used."""
+    mode = str(ctx.opt("init", default)).lower()
+    if mode == "gaussian":
+        gaussian_init(model, ctx.generator)
+    elif mode == "kaiming":
+        kaiming_init(model, ctx.generator)
+    elif mode not in ("default", "none"):
+        raise ValueError(f"init must be 'gaussian', 'kaiming', 'default' or 'none', not {mode!r}")
+    return mode

@@ -9,8 +9,9 @@ Features f_0 .. f_L: the outputs of the network's primary blocks (below), batch 
 * trainability  s_T = mean over consecutive pairs of  -sigma - 1/sigma + 2  (maximal, 0, at sigma = 1),
   sigma = the largest singular value of M = g_in^T g_out / (N h w), g_out a Rademacher (+-1) cotangent
   at f_l, g_in = J^T g_out its gradient at f_{l-1} (pixel-unshuffled when f_{l-1} is larger); a pair
-  whose Jacobian is the identity (g_in == g_out) scores -inf, as the authors' code;
-* complexity    s_C = conv/linear multiply-accumulates (FLOPs) at the input resolution.
+  whose Jacobian is the identity (g_in == g_out) scores -inf, as the authors' code; a constant f_l (zero
+  Jacobian, sigma = 0) scores -1/1e-6 + 2, the formula's value with the same 1e-6 guard;
+* complexity    s_C = conv/linear multiply-accumulates (FLOPs) per sample, counted on the same forward.
 
 AZ-NAS ranks a POPULATION: sum_m log(rank_m / n) over the four components (``zennas.ranking.
 RankEnsemble.aznas()``); there is no per-candidate AZ-NAS number. ``score`` is therefore the component
@@ -19,7 +20,9 @@ four are in ``extra`` for an ensemble.
 
 Set-up as the authors' NB201 code: Kaiming-normal (fan-in) init, training-mode BN, N(0,1) inputs (the
 authors use random inputs for AZ-NAS; a dataloader is used if given). Deviations: eigenvalues are
-clamped at 0 and H uses 0 log 0 = 0 (the authors add 1e-8 inside the log).
+clamped at 0, H uses 0 log 0 = 0 (the authors add 1e-8 inside the log), and a constant feature (a
+network whose cell has no input-output path) has H = 0 instead of NaN, so dead networks rank lowest on
+every component instead of failing.
 
 Primary blocks: ``model.extract_cell_features(x)`` if the model defines it; for a MasterNet, the output
 of every top-level block, where BN/RELU/Swish tokens belong to the block before them except at the
@@ -40,12 +43,12 @@ from ._common import (
     ProxyError,
     ProxyInfo,
     autocast_context,
-    count_macs,
     effective_precision,
     forward_hooks,
     prepare_model,
     register_proxy,
     to_input,
+    weight_layers,
 )
 from ._helpers import apply_init, data_batches, data_source
 
@@ -61,7 +64,7 @@ def feature_entropy(f: torch.Tensor) -> float:
     lam = torch.linalg.eigvalsh(z.t() @ z / z.shape[0]).clamp_min(0.0)
     total = float(lam.sum())
     if not total > 0:
-        return float("nan")
+        return 0.0  # an all-constant feature (a dead network): no spread at all, the lowest entropy
     p = lam / total
     p = p[p > 0]
     return float(-(p * p.log()).sum())
@@ -69,6 +72,10 @@ def feature_entropy(f: torch.Tensor) -> float:
 
 def pair_trainability(f_in: torch.Tensor, f_out: torch.Tensor, gen: torch.Generator) -> float | None:
     """-sigma - 1/sigma + 2 for the Jacobian between two features (None if f_out does not depend on f_in)."""
+    if not f_out.requires_grad:  # a constant output (dead cell): zero Jacobian, sigma = 0
+        return -1.0 / 1e-6 + 2.0
+    if not f_in.requires_grad:  # a constant input (after a dead cell): no Jacobian to take, pair skipped
+        return None
     g_out = (torch.randint(0, 2, f_out.shape, generator=gen) * 2 - 1).to(f_out.device, f_out.dtype)
     (g_in,) = torch.autograd.grad(f_out, f_in, grad_outputs=g_out, retain_graph=True, allow_unused=True)
     if g_in is None:
@@ -142,7 +149,14 @@ class AZNAS(Proxy):
         model.train()
         model.requires_grad_(True)
         ((x, _),) = data_batches(ctx, 1)
-        with autocast_context(ctx.device, dtype):
+        macs = [0]
+
+        def count(m, _inp, out):  # conv/linear multiply-accumulates per sample of this forward
+            per = out.numel() // out.shape[0]
+            macs[0] += per * (m.in_channels // m.groups * m.kernel_size[0] * m.kernel_size[1]
+                              if isinstance(m, nn.Conv2d) else m.in_features)
+
+        with autocast_context(ctx.device, dtype), forward_hooks(weight_layers(model), count):
             feats, how = extract_features(model, to_input(x, dtype, cl))
         feats = [f.float() for f in feats]
         if len(feats) < 2:
@@ -157,7 +171,7 @@ class AZNAS(Proxy):
             if t is not None:
                 pairs.append(t)
         trainability = sum(pairs) / len(pairs) if pairs else float("nan")
-        complexity = float(count_macs(model, ctx.resolution, ctx.device))
+        complexity = float(macs[0])
         comps = {"expressivity": expressivity, "progressivity": progressivity, "trainability": trainability,
                  "complexity": complexity}
         extra = {**comps, "entropies": ent, "pairs": len(pairs), "features": len(feats), "feature_points": how,

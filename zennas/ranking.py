@@ -47,9 +47,9 @@ def spearman(a: Values, b: Values) -> float:
 
 
 def kendall(a: Values, b: Values, chunk: int = 2048) -> float:
-    """Kendall's tau-b (ties in either variable corrected), O(n^2) in row chunks."""
-    x = np.where(np.isnan(np.asarray(a, np.float64)), -np.inf, np.asarray(a, np.float64))
-    y = np.where(np.isnan(np.asarray(b, np.float64)), -np.inf, np.asarray(b, np.float64))
+    """Kendall's tau-b (ties in either variable corrected), O(n^2) in row chunks; computed on the
+    average ranks, so NaN and -inf values count as the lowest."""
+    x, y = rankdata(a), rankdata(b)
     n = len(x)
     conc = tx = ty = 0.0
     for s in range(0, n, chunk):
@@ -186,32 +186,34 @@ class EnsemblePopulation:
         return sorted(sc, key=lambda key: (-sc[key], repr(key)))[:k]
 
 
-def greedy_components(table: Mapping[str, Values], target: Values, max_components: int = 8,
-                      min_gain: float = 1e-3) -> list[str]:
-    """Forward selection of ensemble components: repeatedly add the candidate column (name -> values
-    over the same candidates) that most increases Spearman(RankEnsemble score, target); stop when no
-    addition gains ``min_gain``. Deterministic (ties go to the alphabetically first name). Select on
-    one set of candidates and report the result on another: the selection itself overfits."""
+def greedy_components(table: Mapping[str, Values], target: Values, max_components: int = 8) -> list[str]:
+    """Forward selection of ensemble components: starting empty, repeatedly add the candidate column
+    (name -> values over the same candidates) that gives the highest Spearman(RankEnsemble score,
+    target), up to ``max_components``; return the best-scoring prefix of that path (a step may lower
+    the score and a later one raise it again). Deterministic: ties go to the alphabetically first name.
+    Select on one set of candidates and report on another: the selection itself overfits."""
     names = sorted(table)
     cols = {n: np.asarray(table[n], np.float64) for n in names}
     chosen: list[str] = []
-    best = -np.inf
-    while len(chosen) < max_components:
-        trial = []
+    path: list[tuple[float, list[str]]] = []
+    while len(chosen) < min(max_components, len(names)):
+        best_rho, best_name = -np.inf, None
         for n in names:
             if n in chosen:
                 continue
-            ens = RankEnsemble(tuple(chosen + [n]))
-            rho = spearman(ens.scores_from_table(np.stack([cols[c] for c in chosen + [n]], 1)), target)
-            trial.append((-(rho if not math.isnan(rho) else -np.inf), n))
-        if not trial:
+            comps = chosen + [n]
+            ens = RankEnsemble(tuple(comps))
+            rho = spearman(ens.scores_from_table(np.stack([cols[c] for c in comps], 1)), target)
+            if not math.isnan(rho) and rho > best_rho:
+                best_rho, best_name = rho, n
+        if best_name is None:
             break
-        neg, n = min(trial)
-        if -neg < best + min_gain:
-            break
-        chosen.append(n)
-        best = -neg
-    return chosen
+        chosen.append(best_name)
+        path.append((best_rho, list(chosen)))
+    if not path:
+        return []
+    top = max(r for r, _ in path)
+    return next(c for r, c in path if r == top)  # the shortest prefix reaching the best score
 
 
 def ensemble_scores(ensemble: RankEnsemble, population: Iterable[Mapping[str, Any]]) -> list[float]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Hashable, Mapping, Sequence
 
 import numpy as np
 
@@ -216,9 +216,5 @@ def greedy_components(table: Mapping[str, Values], target: Values, max_component
     return next(c for r, c in path if r == top)  # the shortest prefix reaching the best score
 
 
-def ensemble_scores(ensemble: RankEnsemble, population: Iterable[Mapping[str, Any]]) -> list[float]:
-    return ensemble.scores(list(population)).tolist()
-
-
-__all__ = ["EnsemblePopulation", "RankEnsemble", "bootstrap_ci", "component_value", "ensemble_scores",
+__all__ = ["EnsemblePopulation", "RankEnsemble", "bootstrap_ci", "component_value",
            "greedy_components", "kendall", "rankdata", "spearman"]

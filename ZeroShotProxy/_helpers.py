@@ -17,7 +17,7 @@ from ._common import ProxyContext, ProxyError, gaussian_init
 
 
 def data_source(ctx: ProxyContext) -> str:
-    """What the proxy's inputs were: the loader's ``description`` (see ``zennas.data``) or N(0,1)."""
+    """What the proxy's inputs were: the loader's ``description`` (see ``zennas.data.proxy``) or N(0,1)."""
     if ctx.dataloader is None:
         return "gaussian N(0,1)"
     return str(getattr(ctx.dataloader, "description", type(ctx.dataloader).__name__))

@@ -11,7 +11,8 @@
   layout) or the offline fallback (scikit-learn digits upsampled); data-free ones their synthetic inputs.
   Each record says which data the proxy actually read (``data``).
 * Resumable: results are appended to DIR/cache.jsonl (one JSON line per cell x proxy x settings x hash of
-  the proxy's source file, flushed and fsynced); a rerun computes only what is missing or changed. Progress bar over cells; ``--workers`` processes.
+  the proxy's source file x the data's fingerprint, flushed and fsynced); a rerun computes only what is
+  missing or changed. Progress bar over cells; ``--workers`` processes.
 * Rows: each proxy's score; for AZ-NAS also its four components and the paper's log-rank ensemble
   (``AZ-NAS``); for SWAP also the regularised SWAP-Score (``SWAP-reg``, mu = max and sigma = mean of the
   population's parameter counts in thousands); ``Ensemble`` = ``RankEnsemble(--ensemble components)``.
@@ -78,12 +79,15 @@ def row_spec(row: str) -> tuple[str, dict]:
     return name, SETTINGS.get(name, {})
 
 
-def _settings_key(row: str, args) -> str:
-    """Cache key part: settings + a hash of the proxy's source file (a changed proxy is recomputed)."""
+def _settings_key(row: str, args, data: str) -> str:
+    """Cache key part: settings, a hash of the proxy's source file and, for data-dependent proxies, of
+    the data (a changed proxy or data set is recomputed)."""
     proxy, opts = row_spec(row)
     src = inspect.getsourcefile(ZP.get_proxy(proxy)) or ""
     code = hashlib.blake2b(Path(src).read_bytes(), digest_size=6).hexdigest() if src else "?"
     s = {**opts, "proxy": proxy, "seed": args.seed, "dataset": args.dataset, "code": code}
+    if ZP.get_proxy(proxy).info.needs_data:
+        s["data"] = data
     return json.dumps(s, sort_keys=True)
 
 
@@ -101,7 +105,7 @@ def _strip_bn(model: torch.nn.Module) -> torch.nn.Module:
 def _init_worker(data_dir: str | None, resolution: int, threads: int) -> None:
     torch.set_num_threads(threads)
     logging.getLogger("ZeroShotProxy").setLevel(logging.ERROR)
-    from zennas.data import proxy_batches
+    from zennas.data.proxy import proxy_batches
 
     _W["loader"] = proxy_batches(data_dir, resolution=resolution, batch_size=64, num_batches=2)
 
@@ -132,8 +136,12 @@ def _score_cell(job: tuple) -> list[dict]:
 
 
 def compute_all(cells: list[dict], names: list[str], args, cache_path: Path) -> dict:
+    from zennas.data.proxy import proxy_batches
+
     cache = read_cache(cache_path)
-    keys = {n: _settings_key(n, args) for n in names}
+    loader = proxy_batches(args.data_dir, resolution=DATASETS[args.dataset][0], batch_size=64, num_batches=2)
+    data = f"{loader.description} #{loader.fingerprint()}"
+    keys = {n: _settings_key(n, args, data) for n in names}
     jobs = []
     for c in cells:
         missing = [n for n in names if (c["arch"], n, keys[n]) not in cache]
@@ -162,7 +170,7 @@ def compute_all(cells: list[dict], names: list[str], args, cache_path: Path) -> 
                 _init_worker(*init)
                 for job in jobs:
                     sink(_score_cell(job))
-    return {"cache": cache, "keys": keys, "seconds": time.time() - t0, "jobs": len(jobs)}
+    return {"cache": cache, "keys": keys, "seconds": time.time() - t0, "jobs": len(jobs), "data": data}
 
 
 def build_rows(cells: list[dict], names: list[str], state: dict) -> dict[str, dict]:
@@ -286,7 +294,7 @@ def main(argv=None) -> int:
         "csv": args.csv, "cells": len(cells), "dataset": args.dataset, "resolution": DATASETS[args.dataset][0],
         "proxies": names, "settings": {n: {"proxy": row_spec(n)[0], **row_spec(n)[1]} for n in names}, "ensemble": list(ensemble.components), "seed": args.seed,
         "ensemble_selected_on_first": args.select_ensemble or None, "spearman_holdout": held,
-        "workers": args.workers, "compute_seconds": state["seconds"], "cells_computed": state["jobs"],
+        "workers": args.workers, "compute_seconds": state["seconds"], "cells_computed": state["jobs"], "data": state["data"],
         "seconds_per_cell": {k: r["seconds"] for k, r in rows.items()},
         "loadavg_start": load0, "loadavg_end": os.getloadavg(), "torch": torch.__version__,
         "cpu_capability": torch.backends.cpu.get_cpu_capability(), "bf16_native": ZP._common.cpu_has_fast_bf16(),

@@ -193,7 +193,7 @@ def test_aznas_dead_cell_ranks_lowest_instead_of_failing():
 
 @pytest.mark.parametrize("name", NEW)
 def test_data_source_recorded(name):
-    from zennas.data import digits_batches
+    from zennas.data.proxy import digits_batches
 
     dl = digits_batches(resolution=16, batch_size=8, num_batches=2)
     r = ZP.compute_proxy(name, TINY201, resolution=16, batch_size=8, num_classes=10, seed=0,

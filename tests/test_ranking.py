@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import pickle
 
 import numpy as np
 import pytest
@@ -11,7 +10,8 @@ import torch
 from scipy import stats
 
 import ZeroShotProxy as ZP
-from zennas.data import cifar10_batches, digits_batches, proxy_batches
+from tests.datasets import write_fake_cifar
+from zennas.data.proxy import cifar10_batches, digits_batches, proxy_batches
 from zennas.ranking import (
     EnsemblePopulation,
     RankEnsemble,
@@ -105,22 +105,12 @@ def test_digits_fallback_is_deterministic_and_labelled():
     assert "offline" in proxy_batches(None, resolution=8, batch_size=4, num_batches=1).description
 
 
-def _fake_cifar(root, n=20):
-    folder = root / "cifar-10-batches-py"
-    folder.mkdir(parents=True)
-    rng = np.random.default_rng(0)
-    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
-        d = {"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8), "labels": list(rng.integers(0, 10, n))}
-        (folder / name).write_bytes(pickle.dumps(d))
-    (folder / "batches.meta").write_bytes(pickle.dumps({"label_names": [str(i) for i in range(10)]}))
-
-
 def test_cifar10_batches_layout_and_errors(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match="cifar-10-batches-py"):
         cifar10_batches(tmp_path / "none")
     from torchvision.datasets import CIFAR10
 
-    _fake_cifar(tmp_path)
+    write_fake_cifar(tmp_path)
     import torchvision.datasets.cifar as tv_cifar
 
     monkeypatch.setattr(CIFAR10, "_check_integrity", lambda self: True)  # fake files lack the published md5
@@ -128,4 +118,6 @@ def test_cifar10_batches_layout_and_errors(tmp_path, monkeypatch):
     b = cifar10_batches(tmp_path, resolution=16, batch_size=8, num_batches=2)
     x, y = next(iter(b))
     assert x.shape == (8, 3, 16, 16) and y.dtype == torch.long and "cifar10:" in b.description
-    assert torch.equal(b.x, cifar10_batches(tmp_path, resolution=16, batch_size=8, num_batches=2).x)
+    again = cifar10_batches(tmp_path, resolution=16, batch_size=8, num_batches=2)
+    assert torch.equal(b.x, again.x) and b.fingerprint() == again.fingerprint()
+    assert b.fingerprint() != cifar10_batches(tmp_path, resolution=16, batch_size=8, num_batches=2, seed=1).fingerprint()

@@ -3,8 +3,8 @@
 * :func:`cifar10_batches` - CIFAR-10 from a folder in torchvision's layout (``cifar-10-batches-py``),
   normalised with the usual CIFAR-10 channel mean / std.
 * :func:`digits_batches` - the OFFLINE FALLBACK: scikit-learn's bundled 8x8 handwritten digits
-  (1,797 images, 10 classes; shipped inside the scikit-learn package), bilinearly upsampled to the
-  requested resolution, replicated to 3 channels and standardised. Natural-image statistics are
+  (1,797 images, 10 classes; shipped inside the scikit-learn package) as ``zennas.data.digits`` gives
+  them (bilinearly upsampled, 3 channels, uint8), standardised to zero mean and unit variance. Natural-image statistics are
   missing, so data-dependent proxies rank differently than on CIFAR (every result records which data
   it used).
 * :func:`proxy_batches` - CIFAR-10 when ``data_dir`` is given, else the digits fallback.
@@ -49,6 +49,15 @@ class FixedBatches:
     def __repr__(self) -> str:
         return f"<FixedBatches {self.description}: {len(self)} x {self.batch_size}>"
 
+    def fingerprint(self) -> str:
+        """Short hash of the images and labels (cache keys change when the data does)."""
+        import hashlib
+
+        h = hashlib.blake2b(digest_size=6)
+        h.update(self.x.numpy().tobytes())
+        h.update(self.y.numpy().tobytes())
+        return h.hexdigest()
+
 
 def _select(x: torch.Tensor, y: torch.Tensor, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     if n > x.shape[0]:
@@ -57,24 +66,19 @@ def _select(x: torch.Tensor, y: torch.Tensor, n: int, seed: int) -> tuple[torch.
     return x[perm], y[perm]
 
 
-def _resize(x: torch.Tensor, resolution: int) -> torch.Tensor:
+def _resize(x: torch.Tensor, resolution: int) -> torch.Tensor:  # CIFAR at another resolution
     if x.shape[-1] == resolution:
         return x
     return torch.nn.functional.interpolate(x, size=(resolution, resolution), mode="bilinear", align_corners=False)
 
 
 def digits_batches(resolution: int = 32, batch_size: int = 64, num_batches: int = 2, seed: int = 0) -> FixedBatches:
-    """The offline fallback: scikit-learn digits, upsampled (module docstring)."""
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError as exc:  # pragma: no cover - a dev dependency
-        raise ImportError("the offline digits fallback needs scikit-learn: `uv sync` (dev group) or "
-                          "`pip install scikit-learn`; or pass a CIFAR-10 folder") from exc
-    d = load_digits()
-    x = torch.tensor(d.images, dtype=torch.float32)[:, None] / 16.0
-    y = torch.tensor(d.target, dtype=torch.long)
-    x, y = _select(x, y, batch_size * num_batches, seed)
-    x = _resize(x, resolution).repeat(1, 3, 1, 1)
+    """The offline fallback: scikit-learn digits upsampled (``zennas.data.digits``), standardised."""
+    from zennas.data.digits import digits_arrays
+
+    img, labels = digits_arrays(resolution)
+    x = torch.from_numpy(img).permute(0, 3, 1, 2).float() / 255.0
+    x, y = _select(x, torch.from_numpy(labels), batch_size * num_batches, seed)
     x = (x - x.mean()) / x.std()
     desc = f"digits-upsampled (offline fallback: sklearn 8x8 digits -> {resolution}px, seed {seed})"
     return FixedBatches(x.contiguous(), y, batch_size, desc)

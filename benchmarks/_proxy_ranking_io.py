@@ -36,7 +36,7 @@ def load_cells(path: Path, limit: int | None = None) -> tuple[list[dict], list[s
                 except (TypeError, ValueError):
                     cell[c] = float("nan")
             cells.append(cell)
-    from SearchSpace.search_space_NB201 import arch_to_ops
+    from zennas.spaces.nb201 import arch_to_ops
 
     for i, c in enumerate(cells):
         try:

@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 import torch
 
-import SearchSpace as S
-from SearchSpace.search_space_NB201 import (
+import zennas.spaces as S
+from tests.conftest import numel
+from zennas.costs import compute_costs
+from zennas.spaces.nb201 import (
     DATASETS,
     arch_to_ops,
     arch_to_structure,
@@ -21,8 +23,6 @@ from SearchSpace.search_space_NB201 import (
     structure_skeleton,
     structure_to_arch,
 )
-from tests.conftest import numel
-from zennas.costs import compute_costs
 from zennas.structure import parse
 
 SAMPLE = list(csv.DictReader((Path(__file__).parent / "data" / "nb201_sample200.csv").open()))

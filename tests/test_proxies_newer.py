@@ -14,9 +14,9 @@ import pytest
 import torch
 from torch import nn
 
-import ZeroShotProxy as ZP
-from SearchSpace.search_space_NB201 import arch_to_ops, ops_to_structure
-from ZeroShotProxy.swap import count_patterns, pattern_codes
+import zennas.proxies as ZP
+from zennas.proxies.swap import count_patterns, pattern_codes
+from zennas.spaces.nb201 import arch_to_ops, ops_to_structure
 
 NEW = ["ZiCo", "MeCo", "SWAP", "AZ-NAS", "jacob_cov", "SNIP"]
 BEST = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|"

@@ -78,9 +78,9 @@ def test_cli_errors(tmp_path, capsys):
 
 
 def test_nb201_space_in_the_evolutionary_search(tmp_path):
-    from SearchSpace.search_space_NB201 import ops_to_structure, structure_skeleton
     from zennas.costs import compute_costs
     from zennas.search import run_search
+    from zennas.spaces.nb201 import ops_to_structure, structure_skeleton
 
     s0 = ops_to_structure((1, 1, 1, 1, 1, 1), C=8, N=1)
     res = run_search(dict(zero_shot_score="Params", search_space="NB201", plainnet_struct=s0, budget_model_size=3e4,

@@ -9,10 +9,10 @@ import pytest
 import torch
 from scipy import stats
 
-import ZeroShotProxy as ZP
+import zennas.proxies as ZP
 from tests.datasets import write_fake_cifar
 from zennas.data.proxy import cifar10_batches, digits_batches, proxy_batches
-from zennas.ranking import (
+from zennas.proxies.ranking import (
     EnsemblePopulation,
     RankEnsemble,
     bootstrap_ci,

@@ -1,6 +1,6 @@
 """Helpers of the newer proxies (ZiCo, MeCo, SWAP, SNIP, jacob_cov, AZ-NAS): inputs and inits.
 
-* ``data_batches``: ``ctx.data_batch`` (``_common``) returns ONE batch; this gives several, and
+* ``data_batches``: ``ctx.data_batch`` (``zennas.proxies.context``) returns ONE batch; this gives several, and
   ``data_source`` records where they came from. Without a dataloader the inputs are N(0,1) images (and
   uniform random labels) drawn from the context's private generator, as for the original proxies.
 * ``apply_init``: the init named by ``init=`` (or the proxy's default): "gaussian" (ZEN: N(0,1)),
@@ -13,7 +13,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._common import ProxyContext, ProxyError, gaussian_init
+from zennas.proxies.base import ProxyError
+from zennas.proxies.context import ProxyContext
+from zennas.proxies.hooks import gaussian_init
 
 
 def data_source(ctx: ProxyContext) -> str:

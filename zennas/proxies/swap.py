@@ -25,7 +25,7 @@ import math
 
 import torch
 
-from ._common import (
+from zennas.proxies import (
     Proxy,
     ProxyContext,
     ProxyError,
@@ -39,7 +39,7 @@ from ._common import (
     single_value_bn_in_eval,
     to_input,
 )
-from ._helpers import apply_init, data_batches, data_source
+from zennas.proxies.inputs import apply_init, data_batches, data_source
 
 _BITS = 63
 

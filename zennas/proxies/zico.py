@@ -21,7 +21,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ._common import (
+from zennas.proxies import (
     Proxy,
     ProxyContext,
     ProxyError,
@@ -34,7 +34,7 @@ from ._common import (
     to_input,
     weight_layers,
 )
-from ._helpers import apply_init, data_batches, data_source
+from zennas.proxies.inputs import apply_init, data_batches, data_source
 
 
 def batch_weight_grads(model, ctx: ProxyContext, batches, dtype, cl) -> list[list[torch.Tensor]]:

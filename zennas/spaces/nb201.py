@@ -2,7 +2,7 @@
 
 A candidate is one cell genotype -- six edges, one of five ops each -- shared by all 3N cells of the
 network (NB201: C = 16, N = 5). Structures are ordinary structure strings over the
-``PlainNet/nb201.py`` blocks, so costs, proxies, MasterNet and the evolutionary engine need nothing
+``zennas/blocks/nb201.py`` blocks, so costs, proxies, MasterNet and the evolutionary engine need nothing
 NB201-specific::
 
     ConvKX(3,C,3,1)BN(C) [NB201Cell(C,..)]*N NB201Reduce(C,2C) [NB201Cell(2C,..)]*N
@@ -27,9 +27,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from PlainNet.nb201 import EDGES, OPS
-from SearchSpace._base import SearchSpace, SearchSpaceError, register_space
 from zennas.block import Block
+from zennas.blocks.nb201 import EDGES, OPS
+from zennas.spaces.base import SearchSpace, SearchSpaceError, register_space
 from zennas.structure import parse, to_str
 
 #: dataset -> (input resolution, number of classes), as in NAS-Bench-201
@@ -39,7 +39,7 @@ _NODE_RE = re.compile(r"^\|(.+)\|$")
 
 
 def arch_to_ops(arch: str) -> tuple[int, ...]:
-    """``|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`` -> six op codes in :data:`PlainNet.nb201.EDGES` order.
+    """``|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`` -> six op codes in :data:`zennas.blocks.nb201.EDGES` order.
 
     Raises ValueError naming the problem (unknown op, wrong source node, wrong node count)."""
     nodes = arch.strip().split("+")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import torch
 
-from ._common import (
+from zennas.proxies import (
     Proxy,
     ProxyContext,
     ProxyInfo,
@@ -30,7 +30,7 @@ from ._common import (
     single_value_bn_in_eval,
     to_input,
 )
-from ._helpers import apply_init, data_batches, data_source
+from zennas.proxies.inputs import apply_init, data_batches, data_source
 
 
 def min_corr_eigenvalue(feature: torch.Tensor) -> float | None:

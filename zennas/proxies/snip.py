@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from ._common import (
+from zennas.proxies import (
     Proxy,
     ProxyContext,
     ProxyInfo,
@@ -21,8 +21,8 @@ from ._common import (
     register_proxy,
     weight_layers,
 )
-from ._helpers import apply_init, data_batches, data_source
-from .zico import batch_weight_grads
+from zennas.proxies.inputs import apply_init, data_batches, data_source
+from zennas.proxies.zico import batch_weight_grads
 
 
 @register_proxy

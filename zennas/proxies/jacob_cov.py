@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import torch
 
-from ._common import (
+from zennas.proxies import (
     Proxy,
     ProxyContext,
     ProxyError,
@@ -28,7 +28,7 @@ from ._common import (
     register_proxy,
     to_input,
 )
-from ._helpers import apply_init, data_batches, data_source
+from zennas.proxies.inputs import apply_init, data_batches, data_source
 
 K = 1e-5
 

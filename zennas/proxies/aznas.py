@@ -13,7 +13,7 @@ Features f_0 .. f_L: the outputs of the network's primary blocks (below), batch 
   Jacobian, sigma = 0) scores -1/1e-6 + 2, the formula's value with the same 1e-6 guard;
 * complexity    s_C = conv/linear multiply-accumulates (FLOPs) per sample, counted on the same forward.
 
-AZ-NAS ranks a POPULATION: sum_m log(rank_m / n) over the four components (``zennas.ranking.
+AZ-NAS ranks a POPULATION: sum_m log(rank_m / n) over the four components (``zennas.proxies.ranking.
 RankEnsemble.aznas()``); there is no per-candidate AZ-NAS number. ``score`` is therefore the component
 named by option ``component`` (default "expressivity"), higher = better for each, scale linear; all
 four are in ``extra`` for an ensemble.
@@ -37,7 +37,7 @@ import math
 import torch
 from torch import nn
 
-from ._common import (
+from zennas.proxies import (
     Proxy,
     ProxyContext,
     ProxyError,
@@ -50,7 +50,7 @@ from ._common import (
     to_input,
     weight_layers,
 )
-from ._helpers import apply_init, data_batches, data_source
+from zennas.proxies.inputs import apply_init, data_batches, data_source
 
 COMPONENTS = ("expressivity", "progressivity", "trainability", "complexity")
 _ELEMENTWISE = frozenset({"BN", "RELU", "Swish"})

@@ -12,7 +12,7 @@ With them a whole NB201 network is an ordinary structure string, so costs, Maste
     NB201Cell(64,o..)  x 5            stage 3
     BN(64)RELU(64)                    head; MasterNet adds global average pooling + biased FC
 
-``SearchSpace/search_space_NB201.py`` converts between the benchmark's cell strings
+``zennas/spaces/nb201.py`` converts between the benchmark's cell strings
 (``|op~0|+|op~0|op~1|+|op~0|op~1|op~2|``) and these structure strings.
 
 Tokens (all integer arguments, as the grammar requires):
@@ -39,9 +39,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from PlainNet import register_block
-from PlainNet.basic_blocks import BN, RELU, ConvKX
 from zennas.block import Arg, Block, Cost, Options
+from zennas.blocks.basic import BN, RELU, ConvKX
+from zennas.blocks.registry import register_block
 
 #: NB201 operation names, indexed by the op code used in ``NB201Cell`` tokens (NB201's own order)
 OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")

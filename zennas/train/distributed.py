@@ -110,6 +110,11 @@ class DDPBackend(Backend):
         self.dist.all_reduce(t, op=self.dist.ReduceOp.SUM)
         return t
 
+    def sync_buffers(self, module):
+        # DDP broadcasts buffers before each forward, so after the last step the ranks differ by one update
+        for b in module.buffers():
+            self.dist.broadcast(b.data, src=0)
+
     def all_gather_object(self, obj):
         out: list[Any] = [None] * self.world_size
         self.dist.all_gather_object(out, obj)

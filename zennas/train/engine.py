@@ -156,6 +156,8 @@ class Trainer:
         self.log = RunLog(self.save_dir, main=b.writes_checkpoints, tensorboard=cfg.run.tensorboard,
                           progress=cfg.run.progress)
         warn_ignored(cfg)
+        logger.info("processes: %s, rank %d/%d%s, device %s", b.name, b.rank, b.world_size,
+                    " (independent training)" if b.independent else "", b.device)
         seed, rank_seed = cfg.run.seed, cfg.run.seed + (b.rank if b.independent else 0)
         st.seed_all(rank_seed)
         data = self.data or build_datasets(cfg.data, self.load_size(), model_size=self.size)
@@ -269,7 +271,7 @@ class Trainer:
         count = 0
         bar = self.log.bar(steps, f"epoch {epoch + 1}/{cfg.run.epochs}")
         every = max(1, min(20, cfg.run.print_freq))
-        opt.zero_grad(set_to_none=True)
+        opt.zero_grad()  # set_to_none (torch default); Horovod takes no argument
         lr = self.schedule(samples)
         t0 = time.perf_counter()
         for i, (x, y) in enumerate(self.train_loader):
@@ -288,7 +290,7 @@ class Trainer:
                 scaler.scale(loss / accum if accum > 1 else loss).backward()
             if last:
                 b.step(opt, scaler, clip_fn)
-                opt.zero_grad(set_to_none=True)
+                opt.zero_grad()  # set_to_none (torch default); Horovod takes no argument
                 if self.ema is not None:
                     self.ema.update(task.model)
                 for cb in self.callbacks:

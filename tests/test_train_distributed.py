@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from train_helpers import ROOT, TINY_STRUCT, cli_env, fake_cifar10  # noqa: F401
+from train_helpers import ROOT, TINY_STRUCT, cli_env
 
 from zennas.checkpoint import Preprocess, model_from_checkpoint
 

@@ -8,7 +8,7 @@ import json
 import pytest
 import torch
 import yaml
-from train_helpers import DIGITS_STRUCT, digits_dir, digits_run, metrics, run_cli  # noqa: F401
+from train_helpers import DIGITS_STRUCT, metrics, run_cli
 
 from zennas.checkpoint import load_checkpoint, model_from_checkpoint
 

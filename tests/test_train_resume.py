@@ -10,7 +10,7 @@ import time
 
 import pytest
 import torch
-from train_helpers import ROOT, TINY_STRUCT, cli_cmd, cli_env, fake_cifar10, metrics, run_cli  # noqa: F401
+from train_helpers import ROOT, TINY_STRUCT, cli_cmd, cli_env, metrics, run_cli
 
 from zennas.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 

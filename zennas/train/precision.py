@@ -55,15 +55,16 @@ class Precision:
         return torch.channels_last if self.channels_last else torch.contiguous_format
 
 
-def resolve_precision(p: PrecisionOptions, device: torch.device) -> Precision:
-    dev = device.type
+def precision_plan(p: PrecisionOptions, device_type: str, native_bf16: bool
+                   ) -> tuple[torch.dtype | None, str | None, str]:
+    """``(autocast dtype or None, loss scale: None | "dynamic" | "<number>", note)`` for the flags."""
     dtype, scale, note = None, None, ""
     if p.apex:
         if p.apex_opt_level == "O0":
             note = "apex O0 = float32"
-        elif dev == "cuda":
+        elif device_type == "cuda":
             dtype, scale = torch.float16, p.apex_loss_scale
-        elif cpu_has_native_bf16():
+        elif native_bf16:
             dtype, note = torch.bfloat16, "no CUDA: bfloat16 autocast (native bf16 CPU)"
         else:
             note = "no CUDA and no native bf16 on this CPU: float32"
@@ -73,9 +74,15 @@ def resolve_precision(p: PrecisionOptions, device: torch.device) -> Precision:
         dtype, scale = torch.float16, "dynamic"
     elif p.bf16:
         dtype = torch.bfloat16
-        if dev == "cpu" and not cpu_has_native_bf16():
-            logger.warning("--bf16 on a CPU without native bf16 (%s): bf16 kernels are emulated and slow",
-                           torch.backends.cpu.get_cpu_capability())
+    return dtype, scale, note
+
+
+def resolve_precision(p: PrecisionOptions, device: torch.device) -> Precision:
+    dev = device.type
+    dtype, scale, note = precision_plan(p, dev, cpu_has_native_bf16())
+    if p.bf16 and dev == "cpu" and not cpu_has_native_bf16():
+        logger.warning("--bf16 on a CPU without native bf16 (%s): bf16 kernels are emulated and slow",
+                       torch.backends.cpu.get_cpu_capability())
     if scale is None:
         scaler = torch.amp.GradScaler(dev, enabled=False)
     elif scale == "dynamic":

@@ -4,6 +4,7 @@ Both ranks must end with identical parameters, and the logged metrics must be th
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -87,3 +88,20 @@ def test_horovodrun_two_processes(fake_cifar10, tmp_path):
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     check_ranks(out, save, fake_cifar10)
     assert "processes: horovod, rank 0/2, device cpu" in (save / "train_image_classification.log").read_text()
+
+
+def test_torchrun_independent_training_keeps_separate_copies(fake_cifar10, tmp_path):
+    save = tmp_path / "run"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nnodes", "1", "--nproc_per_node", "2",
+           str(ROOT / "train_image_classification.py"),
+           *train_args(fake_cifar10, save, "--independent_training", "--epochs", "1")]
+    r = subprocess.run(cmd, cwd=ROOT, env=cli_env(), capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    a, b = (torch.load(save / f"latest-params_rank{i}.pth", weights_only=True) for i in (0, 1))
+    w = "fc_linear.netblock.weight"
+    assert not torch.equal(a["state_dict"][w], b["state_dict"][w])  # own init (seed + rank), own data order
+    m0, m1 = ([json.loads(x) for x in (save / n).read_text().splitlines()] for n in ("metrics.jsonl",
+                                                                                      "metrics_rank1.jsonl"))
+    # no sharding: each copy trains on the whole training set and validates on the whole test split
+    assert m0[0]["train_images"] == m1[0]["train_images"] == (200 // 16) * 16
+    assert m0[0]["val_images"] == m1[0]["val_images"] == 40

@@ -153,8 +153,9 @@ class Trainer:
         if (self.save_dir / self.done_name).exists() and not cfg.run.evaluate_only:
             return False
         self.file_rank = b.rank if b.independent else 0
+        self.suffix = f"_rank{self.file_rank}" if self.file_rank else ""
         self.log = RunLog(self.save_dir, main=b.writes_checkpoints, tensorboard=cfg.run.tensorboard,
-                          progress=cfg.run.progress)
+                          progress=cfg.run.progress, suffix=self.suffix)
         warn_ignored(cfg)
         logger.info("processes: %s, rank %d/%d%s, device %s", b.name, b.rank, b.world_size,
                     " (independent training)" if b.independent else "", b.device)
@@ -211,7 +212,7 @@ class Trainer:
                                len(rngs), b.world_size)
             else:
                 st.restore_rng(mine, self.loader_gen)
-        if b.writes_checkpoints:
+        if b.rank == 0:
             write_config(self.cfg, self.save_dir / st.CONFIG)
         logger.info("model %s: %d parameters, %d classes, input %d; %d train images, global batch %d, lr %.4g -> "
                     "%.4g (%s), %d epochs", self.spec.label, sum(p.numel() for p in model.parameters()), k,
@@ -251,8 +252,8 @@ class Trainer:
         self.status = dict(ckpt.get("training_status_info") or self.status)
         self.start_epoch = int(ckpt["epoch"])
         if self.backend.writes_checkpoints:
-            self.history = st.read_metrics(self.save_dir, self.start_epoch)
-            st.rewrite_metrics(self.save_dir, self.history)
+            self.history = st.read_metrics(self.save_dir, self.start_epoch, self.suffix)
+            st.rewrite_metrics(self.save_dir, self.history, self.suffix)
         logger.info("resumed from %s at epoch %d (best top-1 %.2f%%)", path, self.start_epoch, self.status["best_acc1"])
 
     # ------------------------------------------------------------------ loop
@@ -427,7 +428,7 @@ class Trainer:
 
     def _finish(self) -> None:
         s = self.status
-        if self.backend.writes_checkpoints:
+        if self.backend.rank == 0:
             st.write_done(self.save_dir, s)
         logger.info("done: best top-1 %.3f%% (epoch %d), best top-5 %.3f%% (epoch %d); training %.1f s, validation "
                     "%.1f s; checkpoints in %s", s["best_acc1"], s["best_acc1_at_epoch"], s["best_acc5"],

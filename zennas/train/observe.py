@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from zennas.train.state import LOG, append_metrics
+from zennas.train.state import LOG, append_metrics, rank_name
 
 logger = logging.getLogger("zennas.train")
 
@@ -39,8 +39,8 @@ class Bar:
 
 class RunLog:
     def __init__(self, save_dir: Path, *, main: bool, tensorboard: bool, progress: bool | None,
-                 log_name: str = LOG) -> None:
-        self.save_dir, self.main = Path(save_dir), main
+                 suffix: str = "") -> None:
+        self.save_dir, self.main, self.suffix = Path(save_dir), main, suffix
         self.progress = main and (sys.stderr.isatty() if progress is None else progress)
         self.handler = None
         self.writer = None
@@ -50,14 +50,14 @@ class RunLog:
             return
         if root.level == logging.NOTSET or root.level > logging.INFO:
             root.setLevel(logging.INFO)
-        self.handler = logging.FileHandler(self.save_dir / log_name)
+        self.handler = logging.FileHandler(self.save_dir / rank_name(LOG, suffix))
         self.handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(self.handler)
         if tensorboard:
             try:
                 from torch.utils.tensorboard import SummaryWriter
 
-                self.writer = SummaryWriter(str(self.save_dir / "tensorboard"))
+                self.writer = SummaryWriter(str(self.save_dir / f"tensorboard{suffix}"))
             except ImportError:
                 logger.info("TensorBoard not installed: no scalars (pip install tensorboard)")
 
@@ -73,7 +73,7 @@ class RunLog:
     def epoch(self, record: dict[str, Any]) -> None:
         if not self.main:
             return
-        append_metrics(self.save_dir, record)
+        append_metrics(self.save_dir, record, self.suffix)
         tb = {f"{'train' if k.startswith('train_') else 'val' if k.startswith('val_') else 'misc'}/{k}": v
               for k, v in record.items() if isinstance(v, (int, float)) and k != "epoch"}
         self.scalars(record["epoch"], tb)

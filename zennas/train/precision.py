@@ -80,6 +80,9 @@ def precision_plan(p: PrecisionOptions, device_type: str, native_bf16: bool
 def resolve_precision(p: PrecisionOptions, device: torch.device) -> Precision:
     dev = device.type
     dtype, scale, note = precision_plan(p, dev, cpu_has_native_bf16())
+    if dtype == torch.float16 and dev == "cpu":
+        logger.warning("float16 autocast on CPU runs emulated kernels (often 10-100x slower); --bf16 is the CPU "
+                       "mixed precision")
     if p.bf16 and dev == "cpu" and not cpu_has_native_bf16():
         logger.warning("--bf16 on a CPU without native bf16 (%s): bf16 kernels are emulated and slow",
                        torch.backends.cpu.get_cpu_capability())

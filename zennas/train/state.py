@@ -5,6 +5,8 @@ Files in ``--save_dir`` (ZENNAS_SPEC §6.5; ``r`` = the writing rank, 0 unless -
 ``latest-params_rank<r>.pth`` (resume), ``best-params_rank<r>.pth`` (no optimizer),
 ``train_image_classification.done`` (a JSON dict of training_status_info; a rerun skips),
 ``train_image_classification.log``, ``train_config.yaml``, ``metrics.jsonl`` (one line per epoch).
+Under --independent_training ranks r > 0 write ``*_rank<r>.log`` / ``metrics_rank<r>.jsonl``; the job
+marker and the config are rank 0's.
 """
 
 from __future__ import annotations
@@ -81,22 +83,28 @@ def write_done(save_dir: Path, status: dict[str, Any]) -> Path:
     return p
 
 
-def read_metrics(save_dir: Path, upto_epoch: int | None = None) -> list[dict[str, Any]]:
+def rank_name(name: str, suffix: str) -> str:
+    """``metrics.jsonl`` -> ``metrics_rank1.jsonl`` for suffix ``_rank1``."""
+    stem, dot, ext = name.rpartition(".")
+    return f"{stem}{suffix}{dot}{ext}" if suffix else name
+
+
+def read_metrics(save_dir: Path, upto_epoch: int | None = None, suffix: str = "") -> list[dict[str, Any]]:
     """metrics.jsonl records (those with epoch <= upto_epoch)."""
-    p = Path(save_dir) / METRICS
+    p = Path(save_dir) / rank_name(METRICS, suffix)
     if not p.is_file():
         return []
     recs = [json.loads(ln) for ln in p.read_text().splitlines() if ln.strip()]
     return [r for r in recs if upto_epoch is None or r["epoch"] <= upto_epoch]
 
 
-def rewrite_metrics(save_dir: Path, records: list[dict[str, Any]]) -> None:
+def rewrite_metrics(save_dir: Path, records: list[dict[str, Any]], suffix: str = "") -> None:
     """Drop lines of epochs after a resumed checkpoint (they are re-trained)."""
     from zennas.search.checkpoint import atomic_write_text
 
-    atomic_write_text(Path(save_dir) / METRICS, "".join(json.dumps(r) + "\n" for r in records))
+    atomic_write_text(Path(save_dir) / rank_name(METRICS, suffix), "".join(json.dumps(r) + "\n" for r in records))
 
 
-def append_metrics(save_dir: Path, record: dict[str, Any]) -> None:
-    with open(Path(save_dir) / METRICS, "a") as f:
+def append_metrics(save_dir: Path, record: dict[str, Any], suffix: str = "") -> None:
+    with open(Path(save_dir) / rank_name(METRICS, suffix), "a") as f:
         f.write(json.dumps(record) + "\n")

@@ -54,6 +54,11 @@ def run(argv: list[str] | None, *, prog: str, description: str, distill: bool = 
     elif result.evaluation is not None:
         ev = result.evaluation
         print(f"top-1 {ev['top1']:.3f}%  top-5 {ev['top5']:.3f}%  loss {ev['loss']:.4f}  on {ev['images']} images")
+    elif result.rank == 0:
+        s = result.status
+        print(f"best top-1 {s['best_acc1']:.3f}% (epoch {s['best_acc1_at_epoch']}), top-5 {s['best_acc5']:.3f}% "
+              f"(epoch {s['best_acc5_at_epoch']}), training {s['training_elasped_time']:.0f} s -> "
+              f"{result.save_dir}/best-params_rank0.pth")
     return 0
 
 

@@ -242,6 +242,7 @@ class Trainer:
             raise CheckpointError(f"{path} does not fit this network: {str(exc).splitlines()[0]}") from None
         if self.cfg.run.evaluate_only:
             return
+        self._warn_changed_options(ckpt.get("config") or {}, path)
         if "optimizer" not in ckpt:
             raise CheckpointError(f"{path} has no optimizer state (a best-params file?): resume from latest-params")
         self.optimizer.load_state_dict(ckpt["optimizer"])
@@ -255,6 +256,18 @@ class Trainer:
             self.history = st.read_metrics(self.save_dir, self.start_epoch, self.suffix)
             st.rewrite_metrics(self.save_dir, self.history, self.suffix)
         logger.info("resumed from %s at epoch %d (best top-1 %.2f%%)", path, self.start_epoch, self.status["best_acc1"])
+
+    RUNTIME = {"resume", "auto_resume", "evaluate_only", "device", "gpu", "workers_per_gpu", "progress", "tensorboard",
+               "print_freq", "save_freq", "save_dir", "threads", "dist_mode", "rank", "local_rank", "world_size"}
+
+    def _warn_changed_options(self, old: dict[str, Any], path: Path) -> None:
+        """Resuming with other training options is allowed (e.g. more --epochs) but changes the trajectory."""
+        now = self.cfg.flat()
+        changed = [f"{k} {old[k]!r} -> {now[k]!r}" for k in sorted(old) if k in now and k not in self.RUNTIME
+                   and old[k] != now[k]]
+        if changed:
+            logger.warning("resuming %s with changed options (the run will differ from an uninterrupted one): %s",
+                           path, "; ".join(changed))
 
     # ------------------------------------------------------------------ loop
     def train_epoch(self, epoch: int) -> dict[str, float]:
@@ -370,6 +383,9 @@ class Trainer:
                 return TrainResult(None, {}, [], self.save_dir, skipped=True)  # type: ignore[arg-type]
             cfg = self.cfg
             if cfg.run.evaluate_only:
+                if not (cfg.run.load_parameters_from or self._resume_path()):
+                    logger.warning("--evaluate_only without weights (--load_parameters_from, --resume or a "
+                                   "checkpoint in --save_dir): evaluating the initial network")
                 ev = self.validate(self.task.model)
                 logger.info("evaluation: top-1 %.3f%% top-5 %.3f%% loss %.4f on %d images", ev["top1"], ev["top5"],
                             ev["loss"], ev["images"])

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, Subset
 
@@ -237,6 +236,7 @@ def make_loaders(bundle: DataBundle, *, batch_size: int, workers: int, world: in
         raise DataError(f"batch size {batch_size} per process is larger than the {len(sampler)} training images "
                         f"of each of the {world} process(es)")
     gen = torch.Generator().manual_seed(seed + rank)
+    # workers are not persistent: each epoch's workers are seeded from ``gen``, whose state is checkpointed
     kw: dict[str, Any] = dict(num_workers=workers, pin_memory=pin_memory)
     train = DataLoader(bundle.train, batch_size=batch_size, sampler=sampler, drop_last=True, generator=gen, **kw)
     n = len(bundle.val)
@@ -244,12 +244,3 @@ def make_loaders(bundle: DataBundle, *, batch_size: int, workers: int, world: in
     val = DataLoader(shard, batch_size=batch_size, shuffle=False, generator=torch.Generator().manual_seed(0), **kw)
     return train, sampler, val, gen
 
-
-def targets_of(ds: Dataset) -> np.ndarray:
-    """Labels of a dataset (ImageFolder, CIFAR, flat list, Subset or TensorDataset)."""
-    if isinstance(ds, Subset):
-        return targets_of(ds.dataset)[np.asarray(ds.indices)]
-    t = getattr(ds, "targets", None)
-    if t is None and hasattr(ds, "tensors"):
-        t = ds.tensors[1]
-    return np.asarray(t)

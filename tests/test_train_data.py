@@ -10,7 +10,7 @@ import pytest
 import torch
 from datasets import write_fake_cifar
 from PIL import Image
-from train_helpers import TINY_STRUCT, metrics, run_cli
+from train_helpers import TINY_STRUCT, metrics
 
 from zennas.checkpoint import load_checkpoint
 from zennas.train.config import DataOptions
@@ -115,12 +115,13 @@ def test_dataloader_testing_takes_a_hundredth_and_a_tenth(tmp_path):
 
 
 def test_cifar_training_run_on_fake_cifar(fake_cifar10, tmp_path):
-    r = run_cli("train_image_classification.py", "--dataset", "cifar10", "--data_dir", str(fake_cifar10),
-                "--plainnet_struct", TINY_STRUCT, "--epochs", "3", "--batch_size_per_gpu", "32",
-                "--save_dir", str(tmp_path), "--workers_per_gpu", "0", "--label_smoothing", "--auto_augment",
-                "--lr_per_256", "0.8", "--weight_init", "custom", "--seed", "0")
-    assert r.returncode == 0, r.stderr[-2000:]
+    from zennas.cli.train import main
+
+    assert main(["--dataset", "cifar10", "--data_dir", str(fake_cifar10), "--plainnet_struct", TINY_STRUCT,
+                 "--epochs", "2", "--batch_size_per_gpu", "32", "--save_dir", str(tmp_path), "--workers_per_gpu",
+                 "0", "--label_smoothing", "--auto_augment", "--lr_per_256", "0.8", "--weight_init", "custom",
+                 "--seed", "0"]) == 0
     ck = load_checkpoint(tmp_path / "best-params_rank0.pth")
     assert ck["preprocess"]["mean"] == pytest.approx([0.4914, 0.4822, 0.4465])
     assert ck["preprocess"]["class_names"][0] == "class0" and ck["model"]["input_image_size"] == 32
-    assert len(metrics(tmp_path)) == 3
+    assert len(metrics(tmp_path)) == 2

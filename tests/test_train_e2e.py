@@ -8,7 +8,7 @@ import json
 import pytest
 import torch
 import yaml
-from train_helpers import DIGITS_STRUCT, metrics, run_cli
+from train_helpers import DIGITS_STRUCT, metrics
 
 from zennas.checkpoint import load_checkpoint, model_from_checkpoint
 
@@ -66,17 +66,17 @@ def test_observability_outputs(digits_run):
     assert list((digits_run / "tensorboard").glob("events.out.tfevents.*"))
 
 
-def test_rerun_skips_and_evaluate_only_matches(digits_run, digits_dir, tmp_path):
+def test_rerun_skips_and_evaluate_only_matches(digits_run, digits_dir, tmp_path, capsys):
+    from zennas.cli.train import main
+
     before = (digits_run / "best-params_rank0.pth").stat().st_mtime_ns
-    r = run_cli("train_image_classification.py", "--dataset", "imagefolder", "--data_dir", str(digits_dir),
-                "--plainnet_struct", DIGITS_STRUCT, "--save_dir", str(digits_run), "--epochs", "8",
-                "--workers_per_gpu", "0")
-    assert r.returncode == 0 and r.stdout.startswith("skip:"), r.stderr
+    assert main(["--dataset", "imagefolder", "--data_dir", str(digits_dir), "--plainnet_struct", DIGITS_STRUCT,
+                 "--save_dir", str(digits_run), "--epochs", "8", "--workers_per_gpu", "0"]) == 0
+    assert capsys.readouterr().out.startswith("skip:")
     assert (digits_run / "best-params_rank0.pth").stat().st_mtime_ns == before
     best = load_checkpoint(digits_run / "best-params_rank0.pth")
-    r = run_cli("train_image_classification.py", "--dataset", "imagefolder", "--data_dir", str(digits_dir),
-                "--plainnet_struct", DIGITS_STRUCT, "--input_image_size", "32", "--save_dir", str(tmp_path / "ev"),
-                "--evaluate_only", "--load_parameters_from", str(digits_run / "best-params_rank0.pth"),
-                "--strict_load", "--workers_per_gpu", "0")
-    assert r.returncode == 0, r.stderr
-    assert f"top-1 {best['top1_acc']:.3f}%" in r.stdout
+    assert main(["--dataset", "imagefolder", "--data_dir", str(digits_dir), "--plainnet_struct", DIGITS_STRUCT,
+                 "--input_image_size", "32", "--save_dir", str(tmp_path / "ev"), "--evaluate_only",
+                 "--load_parameters_from", str(digits_run / "best-params_rank0.pth"), "--strict_load",
+                 "--workers_per_gpu", "0", "--no_tensorboard"]) == 0
+    assert f"top-1 {best['top1_acc']:.3f}%" in capsys.readouterr().out

@@ -15,7 +15,7 @@ STUDENT = "SuperConvK3BNRELU(3,8,1,1)SuperResK3K3(8,16,2,8,1)SuperResK3K3(16,32,
 
 def test_student_distilled_from_digits_teacher(digits_run, digits_dir, tmp_path):
     recipe = list(DIGITS_RECIPE)
-    recipe[recipe.index("--epochs") + 1] = "4"
+    recipe[recipe.index("--epochs") + 1] = "3"
     r = run_cli("ts_train_image_classification.py", "--dataset", "imagefolder", "--data_dir", str(digits_dir),
                 "--plainnet_struct", STUDENT, "--save_dir", str(tmp_path), *recipe,
                 "--teacher_load_parameters_from", str(digits_run / "best-params_rank0.pth"),

@@ -117,8 +117,9 @@ class Trainer:
         b = self.backend = create_backend(cfg.dist)
         if b.device.type == "cpu" and (cfg.dist.threads or b.local_world_size > 1):
             torch.set_num_threads(cfg.dist.threads or max(1, (os.cpu_count() or 1) // b.local_world_size))
-        if cfg.run.deterministic:
-            torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
+        # cuDNN autotuning as the original (fixed input sizes), unless --deterministic
+        torch.backends.cudnn.deterministic = cfg.run.deterministic
+        torch.backends.cudnn.benchmark = not cfg.run.deterministic
         if not cfg.run.save_dir:
             raise ConfigError("--save_dir is required")
         seed = cfg.run.seed if cfg.run.seed is not None else int.from_bytes(os.urandom(4), "little")
@@ -205,8 +206,9 @@ class Trainer:
                               f"{cfg.dist.batches_per_allreduce}")
         st.seed_all(rank_seed + 7919 * (b.rank + 1))  # per-rank streams for augmentation / mixup
         if ckpt is not None and "rng" in ckpt:
-            rngs = ckpt["rng"]
-            mine = rngs[b.rank] if len(rngs) == b.world_size else None
+            rngs = ckpt["rng"]  # one state per rank (an independent-training checkpoint holds its own rank's)
+            mine = (rngs[0] if b.independent and len(rngs) == 1
+                    else rngs[b.rank] if len(rngs) == b.world_size else None)
             if mine is None:
                 logger.warning("checkpoint RNG states are for %d process(es), this run has %d: reseeded",
                                len(rngs), b.world_size)

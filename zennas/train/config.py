@@ -372,8 +372,3 @@ def warn_ignored(cfg: TrainConfig) -> list[str]:
                     logger.warning("--%s is accepted for compatibility and ignored (%s)", f.name, why)
     return out
 
-
-def write_config(cfg: TrainConfig, path: str | Path) -> None:
-    from zennas.search.checkpoint import atomic_write_text
-
-    atomic_write_text(Path(path), yaml.safe_dump(cfg.flat(), sort_keys=False))

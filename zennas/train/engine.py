@@ -32,7 +32,7 @@ from zennas.train.build import (
     make_spec,
     read_structure,
 )
-from zennas.train.config import ConfigError, TrainConfig, warn_ignored, write_config
+from zennas.train.config import ConfigError, TrainConfig, warn_ignored
 from zennas.train.data import DataBundle, build_datasets, is_cifar, make_loaders
 from zennas.train.distributed import create_backend
 from zennas.train.ema import ModelEMA
@@ -215,7 +215,7 @@ class Trainer:
             else:
                 st.restore_rng(mine, self.loader_gen)
         if b.rank == 0:
-            write_config(self.cfg, self.save_dir / st.CONFIG)
+            st.write_config(self.cfg.flat(), self.save_dir)
         logger.info("model %s: %d parameters, %d classes, input %d; %d train images, global batch %d, lr %.4g -> "
                     "%.4g (%s), %d epochs", self.spec.label, sum(p.numel() for p in model.parameters()), k,
                     self.size, self.samples_per_epoch, cfg.data.batch_size, s.lr, s.target_lr, s.lr_mode,

@@ -18,6 +18,9 @@ from typing import Any
 
 import numpy as np
 import torch
+import yaml
+
+from zennas.search.checkpoint import atomic_write_text  # the project's one atomic text writer
 
 DONE = "train_image_classification.done"
 LOG = "train_image_classification.log"
@@ -75,9 +78,12 @@ def seed_all(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def write_done(save_dir: Path, status: dict[str, Any]) -> Path:
-    from zennas.search.checkpoint import atomic_write_text
+def write_config(flat: dict[str, Any], save_dir: Path) -> None:
+    """The resolved configuration as ``train_config.yaml`` (a valid ``--config`` preset)."""
+    atomic_write_text(Path(save_dir) / CONFIG, yaml.safe_dump(flat, sort_keys=False))
 
+
+def write_done(save_dir: Path, status: dict[str, Any]) -> Path:
     p = Path(save_dir) / DONE
     atomic_write_text(p, json.dumps(status, indent=2) + "\n")
     return p
@@ -100,8 +106,6 @@ def read_metrics(save_dir: Path, upto_epoch: int | None = None, suffix: str = ""
 
 def rewrite_metrics(save_dir: Path, records: list[dict[str, Any]], suffix: str = "") -> None:
     """Drop lines of epochs after a resumed checkpoint (they are re-trained)."""
-    from zennas.search.checkpoint import atomic_write_text
-
     atomic_write_text(Path(save_dir) / rank_name(METRICS, suffix), "".join(json.dumps(r) + "\n" for r in records))
 
 

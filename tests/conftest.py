@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("ZENNAS_SHARED", ROOT.parent / "shared"))
 
 torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
+pytest_plugins = ["train_helpers"]  # session fixtures of the training tests (datasets, one digits run)
 
 
 def shared_file(*parts: str) -> Path:

@@ -215,3 +215,17 @@ def test_training_script_without_a_structure_is_one_line(tmp_path):
     assert r.returncode != 0
     assert r.stderr.strip().splitlines() == [f"error: structure file {tmp_path}/none/best_structure.txt not found: "
                                              "run the search preset first, or set STRUCTURE=FILE"]
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=[c.stem for c in CONFIGS])
+def test_preset_training_commands_are_accepted_by_the_real_training_cli(config, tmp_path):
+    """Every command a preset runs parses AND validates with the training engine's own options (names,
+    types, choices), not only with the §6.1 name list above."""
+    from zennas.train.cli_args import config_from_args
+
+    for cmd in expand(config_train_command(config), str(tmp_path / "s"), env={"HOME": "/home/u"}, python="PY"):
+        script, argv = training_argv(cmd)
+        flat = config_from_args(argv, prog=script, description="", distill=script.startswith("ts_"))[0].flat()
+        assert (flat["lr_mode"], flat["optimizer"], flat["nesterov"], flat["weight_init"]) == (
+            "cosine", "sgd", True, "custom")
+        assert flat["epochs"] == (1440 if flat["dataset"].startswith("cifar") else 480)

@@ -101,7 +101,7 @@ def test_unused_original_options_warn_once(caplog):
 
 @pytest.mark.parametrize("args, msg", [
     (["--dataset", "cifar10", "--data_dir", "{tmp}/nowhere", "--plainnet_struct", "SuperConvK1BNRELU(3,8,1,1)"],
-     "error: CIFAR-10 not found in {tmp}/nowhere"),
+     "error: CIFAR folder {tmp}/nowhere not found"),
     (["--dataset", "imagefolder", "--data_dir", "{tmp}", "--arch", "resnet19"], "error: image folder dataset not found"),
     (["--epochs", "0"], "error: --epochs must be >= 1"),
 ])

@@ -18,28 +18,28 @@ from zennas.train.data import DataError, Lighting, build_datasets, train_transfo
 
 
 def test_fake_cifar10_and_100_load_through_torchvision(tmp_path):
-    from torchvision.datasets import CIFAR10, CIFAR100
+    from zennas.data.cifar import CifarDataset
 
     write_fake_cifar(tmp_path / "c10", n_train=50, n_test=20)
     b = build_datasets(DataOptions(dataset="cifar10", data_dir=str(tmp_path / "c10")), 32)
-    assert isinstance(b.train, CIFAR10) and (len(b.train), len(b.val)) == (50, 20)
+    assert isinstance(b.train, CifarDataset) and (len(b.train), len(b.val)) == (50, 20)
     assert b.class_names == [f"class{i}" for i in range(10)] and b.preprocess.class_names == b.class_names
     x, y = b.val[3]
     assert x.shape == (3, 32, 32) and y == 3
     write_fake_cifar(tmp_path / "c100", n_train=30, n_test=10, num_classes=100)
     b = build_datasets(DataOptions(dataset="cifar100", data_dir=str(tmp_path / "c100")), 32)
-    assert isinstance(b.train, CIFAR100) and b.num_classes == 100
+    assert isinstance(b.train, CifarDataset) and b.num_classes == 100
     # --data_dir may also name the batches folder itself
     b = build_datasets(DataOptions(dataset="cifar10", data_dir=str(tmp_path / "c10" / "cifar-10-batches-py")), 32)
     assert len(b.train) == 50
 
 
 def test_missing_or_malformed_cifar_is_one_line(tmp_path):
-    with pytest.raises(DataError, match=r"CIFAR-10 not found in .*nothing: missing data_batch_1.*expected"):
+    with pytest.raises(DataError, match=r"CIFAR folder .*nothing not found; expected .*data_batch_1"):
         build_datasets(DataOptions(dataset="cifar10", data_dir=str(tmp_path / "nothing")), 32)
     write_fake_cifar(tmp_path / "bad", n_train=10, n_test=5)
     (tmp_path / "bad" / "cifar-10-batches-py" / "data_batch_3").write_bytes(b"not a pickle")
-    with pytest.raises(DataError, match="is malformed") as e:
+    with pytest.raises(DataError, match="cannot read CIFAR file .*data_batch_3") as e:
         build_datasets(DataOptions(dataset="cifar10", data_dir=str(tmp_path / "bad")), 32)
     assert "\n" not in str(e.value)
     write_fake_cifar(tmp_path / "shape", n_train=10, n_test=5)
@@ -47,7 +47,7 @@ def test_missing_or_malformed_cifar_is_one_line(tmp_path):
     d = pickle.loads(p.read_bytes())
     d["data"] = d["data"][:, :1000]
     p.write_bytes(pickle.dumps(d))
-    with pytest.raises(DataError, match="malformed"):
+    with pytest.raises(DataError, match="expected uint8 data of shape N x 3072"):
         build_datasets(DataOptions(dataset="cifar10", data_dir=str(tmp_path / "shape")), 32)
 
 

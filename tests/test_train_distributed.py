@@ -28,13 +28,12 @@ def train_args(data, save_dir, *extra):
 
 def full_val_top1(ckpt_path, data) -> float:
     """Top-1 of the saved model on the WHOLE CIFAR test split, computed here in one process."""
-    from torchvision.datasets import CIFAR10
-
+    from zennas.data.cifar import CifarDataset
     from zennas.train.data import _cifar_dataset
 
     model, _, pre, _ = model_from_checkpoint(ckpt_path)
     ds = _cifar_dataset(Path(data), 10, False, Preprocess.cifar(32).transform())
-    assert isinstance(ds, CIFAR10) and pre.input_image_size == 32
+    assert isinstance(ds, CifarDataset) and pre.input_image_size == 32
     x = torch.stack([ds[i][0] for i in range(len(ds))])
     y = torch.tensor([ds[i][1] for i in range(len(ds))])
     with torch.no_grad():

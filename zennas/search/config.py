@@ -69,6 +69,8 @@ class SearchConfig:
     fix_initialize: bool | None = opt(None, "ADLIK: seed the population from the initial structure")
     plainnet_struct: str | None = opt(None, "initial structure string")
     plainnet_struct_txt: str | None = opt(None, "file whose first line is the initial structure")
+    rechain: bool = opt(False, "repair the initial structure's channel chaining: each block reads the previous "
+                        "block's output (published strings whose blocks disagree, e.g. ZEN's latency presets)")
     plugins: list[str] = opt(factory=list, help="plug-in files or folders (blocks, spaces, proxies) to load")
     # --- budgets (None = unset); cost modes: "zen" (original counters) or "exact"
     budget_model_size: float | None = opt(None, "max params (zen count; e.g. 1e6 or 1M)", positive=True)

@@ -70,13 +70,15 @@ def initial_structure(cfg: SearchConfig) -> str | None:
     ``plainnet_struct_txt``), or None."""
     try:
         if cfg.plainnet_struct:
-            return to_str(parse(cfg.plainnet_struct.strip()))
+            return to_str(parse(cfg.plainnet_struct.strip(), rechain=cfg.rechain))
         if cfg.plainnet_struct_txt:
             if not Path(cfg.plainnet_struct_txt).is_file():
                 raise ConfigError(f"plainnet_struct_txt: file {cfg.plainnet_struct_txt!r} not found")
-            return to_str(parse(read_structure_file(cfg.plainnet_struct_txt)))
+            return to_str(parse(read_structure_file(cfg.plainnet_struct_txt), rechain=cfg.rechain))
     except StructureParseError as exc:
         raise ConfigError(f"initial structure: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"plainnet_struct_txt: cannot read {cfg.plainnet_struct_txt!r}: {exc}") from None
     return None
 
 

@@ -68,10 +68,23 @@ class StructureParseError(ValueError):
         self.suggestions = list(suggestions)
         super().__init__(self._render())
 
-    def _render(self) -> str:
+    def _head(self) -> str:
         tok = f" (token {self.token!r})" if self.token is not None else ""
         hint = f"; did you mean {', '.join(repr(s) for s in self.suggestions)}?" if self.suggestions else ""
-        msg = f"{self.message} at offset {self.offset}{tok}{hint}"
+        return f"{self.message} at offset {self.offset}{tok}{hint}"
+
+    @property
+    def summary(self) -> str:
+        """The error on one line, the place marked inline with ``<HERE>`` (for command-line messages)."""
+        msg = self._head()
+        if self.text:
+            lo = max(0, self.offset - 24)
+            near = f"{self.text[lo:self.offset]} <HERE> {self.text[self.offset:self.offset + 24]}"
+            msg += f": {' '.join(near.split())!r}"
+        return msg
+
+    def _render(self) -> str:
+        msg = self._head()
         if self.text:
             lo = max(0, self.offset - 30)
             snippet = self.text[lo:self.offset + 30].replace("\n", " ")

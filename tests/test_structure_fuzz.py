@@ -190,7 +190,7 @@ def test_each_reported_input_is_rejected_with_its_offset():
         "SuperConvK3BNRELU(3,8,1,%d)" % 10**30: ("(L)", 24),
         "SuperResGSK5(64,128,2,%d,2)" % 10**200: ("(B)", 22),
         "SuperConvK3BNRELU(3,８,1,1)": ("ASCII", 20),
-        "SuperConvK3BNRELU(3,8,1,1)SuperResK3K3(9,16,2,8,1)": ("channel mismatch: SuperResK3K3 reads 9", 26),
+        "SuperConvK3BNRELU(3,8,1,1)SuperResK3K3(9,16,2,8,1)": ("channel chaining broken: SuperResK3K3 reads 9", 26),
     }
     for text, (fragment, offset) in cases.items():
         t0 = time.perf_counter()

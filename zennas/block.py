@@ -113,7 +113,7 @@ def conv_out(h: int, k: int, s: int, pad: int | None = None) -> int:
 # --------------------------------------------------------------------------------------------
 #: largest value of any block argument (channels, widths, kernel, stride, ...) unless its :class:`Arg`
 #: declares another ``max``: structure strings with larger numbers are rejected by the parser
-MAX_ARG = 65_536
+MAX_ARG = 1_048_576  # 2**20
 #: largest sub-layer count ``L`` of one block (the network total is bounded by
 #: :data:`zennas.structure.MAX_LAYERS`)
 MAX_SUBLAYERS = 1024

@@ -18,8 +18,8 @@ The parser rejects what cannot be a network (ZENNAS_SPEC §1.10), so the cost mo
 
 * numbers are ASCII digits (``0-9``; ``８`` is not a number), every argument lies within its
   block's bounds: at least its minimum (1 for channels, strides, ``L``) and at most
-  :data:`~zennas.block.MAX_ARG` (65,536) or, for a sub-layer count ``L``, :data:`~zennas.block.MAX_SUBLAYERS`
-  (1,024);
+  :data:`~zennas.block.MAX_ARG` (2**20 = 1,048,576) or, for a sub-layer count ``L``,
+  :data:`~zennas.block.MAX_SUBLAYERS` (1,024);
 * a network has at most :data:`MAX_LAYERS` (1,024) sub-layers in total, at most :data:`MAX_CHARS`
   characters and :data:`MAX_DEPTH` levels of nesting;
 * channels chain: every block reads the channels the block before it gives (inside containers too;
@@ -319,8 +319,8 @@ class _Parser:
                 self.top = b
             cin = _channels(b, "in")
             if c_in is not None and cin is not None and cin != c_in:
-                raise self.error(f"channel mismatch: {b.NAME} reads {cin} channels but the block before it gives "
-                                 f"{c_in}; make its input {c_in} (or re-chain: rechain=True / --rechain)",
+                raise self.error(f"channel chaining broken: {b.NAME} reads {cin} channels but the block before it "
+                                 f"gives {c_in}; make its input {c_in} (or re-chain: rechain=True / --rechain)",
                                  self.at(b), b.NAME)
             src = c_in if c_in is not None else cin
             kind = getattr(b, "KIND", "leaf")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import logging
 import re
 import types
 import typing
@@ -30,6 +31,8 @@ from typing import Any
 import yaml
 
 from zennas import presets
+
+logger = logging.getLogger("zennas.search")
 
 
 class ConfigError(ValueError):
@@ -129,7 +132,12 @@ class SearchConfig:
     dry_run: bool = opt(False, runtime=True)
     dry_run_iterations: int = opt(2, runtime=True)  # iterations a --dry-run performs (0: only resolve and check)
     log_every: int = opt(1000, "log/TensorBoard every N iterations (default 1000)", minimum=1, resume_free=True)
+    log_every_seconds: float = opt(60.0, "also log when this many seconds passed since the last line (default 60; "
+                                   "0: every log_every iterations only)", minimum=0, resume_free=True)
     checkpoint_every: int = opt(1000, "checkpoint every N iterations (default 1000)", minimum=1, resume_free=True)
+    checkpoint_every_seconds: float = opt(300.0, "also checkpoint when this many seconds passed since the last one "
+                                          "(default 300; 0: every checkpoint_every iterations only)", minimum=0,
+                                          resume_free=True)
     tensorboard: bool = opt(True, resume_free=True)
     plots: bool = opt(True, resume_free=True)
     progress: bool | None = opt(None, resume_free=True)  # None: only on a terminal
@@ -164,6 +172,9 @@ KINDS: dict[str, type] = {k: _kind(t) for k, t in typing.get_type_hints(SearchCo
 RUNTIME_KEYS = tuple(k for k, f in FIELDS.items() if f.metadata["runtime"])
 #: keys whose change does not alter the visited sequence (allowed between a checkpoint and --resume)
 RESUME_FREE_KEYS = frozenset(k for k, f in FIELDS.items() if f.metadata["resume_free"])
+#: keys a config file may hold that are not options: ``resolved`` (what search_config.yaml records the
+#: defaults resolved to) is informational and ignored, so the file feeds back with ``--config``
+IGNORED_KEYS = ("resolved",)
 ALIASES = {"initial_structure": "plainnet_struct", "proxy": "zero_shot_score", "space": "search_space",
            "iterations": "evolution_max_iter", "max_iter": "evolution_max_iter",
            "resolution": "input_image_size", "budget_params": "budget_model_size"}
@@ -271,11 +282,55 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     return data
 
 
+QUICKSTART = "quickstart"
+#: options that name the network to search from: given without ``--config``, ZEN's defaults are the base
+OWN_SEARCH_KEYS = ("plainnet_struct", "plainnet_struct_txt", "search_space", "search_space_list")
+BUDGET_KEYS = ("budget_model_size", "budget_flops", "budget_mac", "budget_peak", "budget_latency", "max_layers")
+
+
+def saved_config(save_dir: str | None) -> dict[str, Any] | None:
+    """The recorded config of the run checkpointed in ``save_dir`` (None: no readable checkpoint)."""
+    try:
+        return json.loads((Path(save_dir) / "checkpoint.json").read_text())["config"] if save_dir else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def config_layers(given: dict[str, Any], config: str | None = None, overrides: dict[str, Any] | None = None,
+                  ) -> list[tuple[str, dict[str, Any]]]:
+    """The (source, mapping) layers of a command line, lowest first: defaults < the base < the options
+    ``given`` < ``overrides`` (``--set``).  The base: ``config`` (a preset or YAML file), on top of the saved
+    run's config when ``resume`` is given and ``save_dir`` holds a checkpoint (so a plain ``--resume``
+    continues the run with its own settings and iteration count).  Without both, the quickstart preset --
+    unless ``given`` names the network to search from (a structure or a search space, as the original
+    scripts do): then ZEN's built-in defaults apply, and a warning says so."""
+    layers: list[tuple[str, dict[str, Any]]] = []
+    saved = saved_config(given.get("save_dir")) if given.get("resume") else None
+    if saved is not None:
+        logger.info("--resume: the saved run's settings (%s/checkpoint.json); options given override them",
+                    given["save_dir"])
+        layers.append((f"{given['save_dir']}/checkpoint.json", saved))
+    elif config is None:
+        own = [k for k in OWN_SEARCH_KEYS if k in given]
+        if not own:
+            config = QUICKSTART
+            logger.info("no --config: starting from the quickstart preset (options given override its keys)")
+        else:
+            logger.warning("no --config: --%s names a search of its own, so ZEN's built-in defaults apply to every "
+                           "option not given (resolution 224, 1000 classes, population 512, 480,000 iterations, no "
+                           "budget); add --config quickstart or a preset to start from one", own[0])
+    if config is not None:
+        layers.append((str(config_path(config)), load_yaml(config)))
+    return layers + [("the command line", given), ("--set", overrides or {})]
+
+
 def build_config(*layers: tuple[str, dict[str, Any]]) -> SearchConfig:
     """Merge (source, mapping) layers over the defaults, coerce types, load plug-ins, validate."""
     values: dict[str, Any] = {}
     for where, mapping in layers:
         for key, val in mapping.items():
+            if key in IGNORED_KEYS:
+                continue
             k = _canonical_key(str(key), where)
             values[k] = _coerce(k, val)
     cfg = SearchConfig(**values)
@@ -287,6 +342,8 @@ def build_config(*layers: tuple[str, dict[str, Any]]) -> SearchConfig:
         except PluginError as exc:
             raise ConfigError(f"plugins: {exc}") from None
     validate(cfg)
+    if all(getattr(cfg, b) is None for b in BUDGET_KEYS):
+        logger.warning("no budget is set (%s): the search will favour ever larger networks", ", ".join(BUDGET_KEYS))
     return cfg
 
 
@@ -308,6 +365,7 @@ def validate(cfg: SearchConfig) -> None:
     if cfg.plainnet_struct and cfg.plainnet_struct_txt:
         raise ConfigError("give only one of plainnet_struct and plainnet_struct_txt")
     check_proxy_name(cfg.zero_shot_score)
+    check_proxy_options(cfg.zero_shot_score, cfg.proxy_options)
     if cfg.mutation is not None:
         check_mutation(cfg.mutation)
 
@@ -331,6 +389,17 @@ def check_proxy_name(name: str) -> str:
         return PROXIES.get(name).info.name
     except KeyError as exc:
         raise ConfigError(f"zero_shot_score: {exc}") from None
+
+
+def check_proxy_options(name: str, options: dict[str, Any]) -> None:
+    """ConfigError naming a ``proxy_options`` key proxy ``name`` does not take (as space options are checked)."""
+    from zennas.proxies import PROXIES
+    from zennas.proxies.base import ProxyOptionError, check_options
+
+    try:
+        check_options(PROXIES.get(name), options or {})
+    except ProxyOptionError as exc:
+        raise ConfigError(f"proxy_options: {exc}") from None
 
 
 def recorded(cfg: SearchConfig) -> dict[str, Any]:

@@ -207,7 +207,7 @@ class Block:
             if v != v or (a.min is not None and v < a.min):  # v != v: NaN
                 raise ValueError(f"{self.NAME}: argument {a.name!r} must be >= {a.min}, got {describe_number(v)}")
             if v > a.maximum:
-                raise ValueError(f"{self.NAME}: argument {a.name!r} must be <= {a.maximum:g} (the documented maximum), "
+                raise ValueError(f"{self.NAME}: argument {a.name!r} must be <= {a.maximum:,} (the documented maximum), "
                                  f"got {describe_number(v)}")
             conv.append(v)
         return tuple(conv)

@@ -218,15 +218,15 @@ class _Parser:
                 raise self.error(f"{what} must be an integer", at, tok)
             digits = tok.lstrip("+-").lstrip("0") or "0"
             if len(digits) > _MAX_DIGITS:
-                raise self.error(f"{what} is too large (a {len(digits)}-digit number; the maximum is {hi:g})",
+                raise self.error(f"{what} is too large (a {len(digits)}-digit number; the maximum is {_limit(hi)})",
                                  at, tok[:20])
             v: Any = -int(digits) if tok.startswith("-") else int(digits)
         else:
             v = float(tok)
         if lo is not None and not v >= lo:
-            raise self.error(f"{what} must be >= {lo:g}, got {tok}", at, tok)
+            raise self.error(f"{what} must be >= {_limit(lo)}, got {tok}", at, tok)
         if not v <= hi:
-            raise self.error(f"{what} must be <= {hi:g} (the documented maximum), got {tok[:20]}", at, tok[:20])
+            raise self.error(f"{what} must be <= {_limit(hi)} (the documented maximum), got {tok[:20]}", at, tok[:20])
         return v
 
     def args(self, cls: type[Block], name: str, start: int) -> list[Any]:
@@ -349,6 +349,10 @@ class _Parser:
             if total > MAX_LAYERS:
                 raise self.error(f"the network has more than {MAX_LAYERS:,} sub-layers (the sum of L) by this block",
                                  self.at(b), b.NAME)
+
+
+def _limit(v: float) -> str:
+    return f"{int(v):,}" if float(v).is_integer() else f"{v:g}"
 
 
 def _channels(b: Block, side: str) -> int | None:

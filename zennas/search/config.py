@@ -31,6 +31,8 @@ from typing import Any
 import yaml
 
 from zennas import presets
+from zennas.block import MAX_ARG
+from zennas.costs import MAX_RESOLUTION
 
 logger = logging.getLogger("zennas.search")
 
@@ -44,12 +46,13 @@ class SearchError(RuntimeError):
 
 
 def opt(default: Any = None, help: str | None = None, *, factory: Any = None, choices: tuple[str, ...] = (),
-        minimum: int | None = None, positive: bool = False, seconds: bool = False, resume_free: bool = False,
-        runtime: bool = False) -> Any:
+        minimum: int | None = None, maximum: int | None = None, positive: bool = False, seconds: bool = False,
+        resume_free: bool = False, runtime: bool = False) -> Any:
     """A config field.  ``help``: exposed as a command-line flag; ``choices``: allowed values;
-    ``minimum``: smallest allowed value (``positive``: must be > 0); ``seconds``: a time (``0.1ms``);
+    ``minimum`` / ``maximum``: allowed range (``positive``: must be > 0); ``seconds``: a time (``0.1ms``);
     ``resume_free``: may change between a checkpoint and ``--resume``; ``runtime``: never recorded."""
-    md = {"help": help, "choices": choices, "minimum": minimum, "positive": positive, "seconds": seconds,
+    md = {"help": help, "choices": choices, "minimum": minimum, "maximum": maximum, "positive": positive,
+          "seconds": seconds,
           "resume_free": resume_free, "runtime": runtime}
     if factory is not None:
         return field(default_factory=factory, metadata=md)
@@ -94,9 +97,9 @@ class SearchConfig:
     max_consecutive_rejections: int = opt(10_000, "error after this many rejected children in a row (default "
                                           "10000)", minimum=1, resume_free=True)
     # --- proxy
-    batch_size: int = opt(64, "proxy (and latency) batch size (default 64)", minimum=1)
-    input_image_size: int = opt(224, "resolution (default 224)", minimum=1)
-    num_classes: int = opt(1000, "classes of the FC head (default 1000)", minimum=1)
+    batch_size: int = opt(64, "proxy (and latency) batch size (default 64)", minimum=1, maximum=MAX_ARG)
+    input_image_size: int = opt(224, "resolution (default 224)", minimum=1, maximum=MAX_RESOLUTION)
+    num_classes: int = opt(1000, "classes of the FC head (default 1000)", minimum=1, maximum=MAX_ARG)
     gamma: float = opt(0.01, "Zen-score perturbation (default 0.01)")
     proxy_repeat: int = opt(1, minimum=1)
     proxy_dtype: str | None = opt(None, "proxy precision (float32, bf16, fp16; default: the proxy's)")
@@ -356,6 +359,8 @@ def validate(cfg: SearchConfig) -> None:
             raise ConfigError(f"{key}: {v!r} is not one of {', '.join(md['choices'])}")
         if md["minimum"] is not None and v < md["minimum"]:
             raise ConfigError(f"{key} must be >= {md['minimum']}, got {v}")
+        if md["maximum"] is not None and v > md["maximum"]:
+            raise ConfigError(f"{key} must be <= {md['maximum']:,}, got {v:,}")
         if md["positive"] and v <= 0:
             raise ConfigError(f"{key} must be > 0, got {v}")
     if not 0 < cfg.max_failure_rate <= 1:

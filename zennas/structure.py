@@ -297,18 +297,13 @@ class _Parser:
         return self.starts.get(id(b), self.starts.get(id(self.top), 0))
 
     def rechain(self, blocks: list[Block]) -> list[Block]:
-        """Top-level input channels := the previous block's output (logged per changed block)."""
-        out: list[Block] = []
-        for b in blocks:
-            prev = _channels(out[-1], "out") if out else None
-            cin = _channels(b, "in")
-            if prev is not None and cin is not None and cin != prev:
-                new = b.with_in_channels(prev)
+        """:func:`rechain` with each changed block logged (and its offset kept for later errors)."""
+        out = rechain(blocks)
+        for b, new in zip(blocks, out):
+            if new is not b:
                 logger.warning("rechain: %s at offset %d now reads %d channels (was %d): %s", b.NAME, self.at(b),
-                               prev, cin, new)
+                               new.in_channels, b.in_channels, new)
                 self.starts[id(new)] = self.at(b)
-                b = new
-            out.append(b)
         return out
 
     def check(self, blocks: Sequence[Block], c_in: int | None = None, expand: bool = True, depth: int = 0) -> int | None:
@@ -349,6 +344,29 @@ class _Parser:
             if total > MAX_LAYERS:
                 raise self.error(f"the network has more than {MAX_LAYERS:,} sub-layers (the sum of L) by this block",
                                  self.at(b), b.NAME)
+
+
+def rechain(blocks: Sequence[Block], in_channels: int | None = None) -> list[Block]:
+    """Set every block's input channels to the previous block's output (ZEN re-chaining).
+
+    The first block keeps its input unless ``in_channels`` is given.  Blocks without an input-channel
+    argument are left as they are (their output is taken as their input).
+    """
+    out: list[Block] = []
+    prev: int | None = in_channels
+    for b in blocks:
+        if prev is not None:
+            try:
+                if b.in_channels != prev:
+                    b = b.with_in_channels(prev)
+            except AttributeError:
+                pass
+        out.append(b)
+        try:
+            prev = b.out_channels
+        except AttributeError:
+            pass
+    return out
 
 
 def _limit(v: float) -> str:

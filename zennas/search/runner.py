@@ -90,8 +90,8 @@ class Runner:
         cfg, engine = self.cfg, self.engine
         self.save_dir = save_dir
         # ---- checks: nothing below writes until _prepare_dir
-        if not cfg.dry_run:
-            check_save_dir(save_dir)
+        if not cfg.dry_run or cfg.save_dir:  # a dry run checks the folder a real run would use
+            check_save_dir(save_dir if not cfg.dry_run else Path(cfg.save_dir))
         ckpt = self._existing_run(save_dir)
         if ckpt is not None:
             self._check_resume_config(ckpt)
@@ -170,8 +170,8 @@ class Runner:
             why = f"stopped after {cfg.patience:,} iterations without a new best (patience), at iteration {st.t:,}"
         elif stopped_by == "interrupted":
             why = f"was interrupted at iteration {st.t:,} (continue it with --resume)"
-        else:
-            why = f"({stopped_by}) ran {st.t:,} iterations"
+        else:  # a dry run: its temporary folder is gone
+            return f"dry run: {st.t} iterations, best score {best.score:.6g}" if best else f"dry run: {st.t} iterations"
         where = (f"best score {best.score:.6g}, structure in {self.save_dir / out.BEST_TXT}" if best is not None
                  else "no candidate was admitted")
         return f"search {why} in {st.elapsed_before:.1f} s: {where}"

@@ -29,7 +29,7 @@ import numpy as np
 from zennas.block import MAX_ARG, Block, smart_round
 from zennas.blocks import BLOCKS
 from zennas.registry import Registry
-from zennas.structure import parse, to_str
+from zennas.structure import parse, rechain, to_str
 
 logger = logging.getLogger(__name__)
 
@@ -104,29 +104,6 @@ def kernel_of(b: Any) -> int | None:
     cls = b if isinstance(b, type) else type(b)
     k = getattr(cls, "K", None)
     return int(k) if isinstance(k, int) else None
-
-
-def rechain(blocks: Sequence[Block], in_channels: int | None = None) -> list[Block]:
-    """Set every block's input channels to the previous block's output (ZEN re-chaining).
-
-    The first block keeps its input unless ``in_channels`` is given.  Blocks without an input-channel
-    argument are left as they are (their output is taken as their input).
-    """
-    out: list[Block] = []
-    prev: int | None = in_channels
-    for b in blocks:
-        if prev is not None:
-            try:
-                if b.in_channels != prev:
-                    b = b.with_in_channels(prev)
-            except AttributeError:
-                pass
-        out.append(b)
-        try:
-            prev = b.out_channels
-        except AttributeError:
-            pass
-    return out
 
 
 def stride_schedule(blocks: Sequence[Block]) -> list[int]:

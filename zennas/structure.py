@@ -402,7 +402,14 @@ def parse(text: str, *, registry: Registry | None = None, dialect: str | None = 
 def check_structure(blocks: Sequence[Block]) -> None:
     """The network rules of :func:`parse` for blocks built in code (channels chain, at most
     :data:`MAX_LAYERS` sub-layers); the error's offset is into the canonical form ``to_str(blocks)``."""
-    p = _Parser(to_str(list(blocks)), DIALECTS.get(DEFAULT_DIALECT))
+    p = _Parser("", None)  # type: ignore[arg-type]  - no text needed unless there is an error
+    try:
+        p.check_layers(blocks)
+        p.check(blocks, expand=False)
+        return
+    except StructureParseError:
+        pass
+    p = _Parser(to_str(list(blocks)), None)  # type: ignore[arg-type]  - again, for the offset and the excerpt
     pos = 0
     for b in blocks:
         p.starts[id(b)] = pos

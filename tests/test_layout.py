@@ -114,7 +114,7 @@ LAYERS = {"zennas.cli": 6, "zennas.search": 5, "zennas.zoo": 5, "zennas.analysis
           "zennas.evaluate": 5, "zennas.export": 5, "zennas.predict": 5, "zennas.pretrained": 5, "zennas.data": 0, "zennas.spaces": 4, "zennas.proxies": 4, "zennas.masternet": 3, "zennas.costs": 3,
           "zennas.genet": 3, "zennas.structure": 2, "zennas.blocks": 1, "zennas.block": 0, "zennas.registry": 0,
           "zennas.plugins": 0, "zennas.modules": 0, "zennas.extra_modules": 0, "zennas.presets": 0,
-          "zennas.latency": 0, "zennas": 0}
+          "zennas.latency": 0, "zennas.devices": 0, "zennas.errors": 0, "zennas": 0}
 
 
 def layer(mod: str) -> int | None:
@@ -184,6 +184,6 @@ def test_the_parser_names_no_dialect():
     reg.register("Cell", Cell)
     register_dialect("toy_dialect_for_test", reg)
     try:
-        assert str(parse("Cell(4)Cell(8)", dialect="toy_dialect_for_test")[1]) == "Cell(8)"
+        assert str(parse("Cell(8)Cell(8)", dialect="toy_dialect_for_test")[1]) == "Cell(8)"
     finally:
         DIALECTS.unregister("toy_dialect_for_test")

@@ -252,7 +252,8 @@ def test_cli_json_and_exit_code(capsys, tmp_path):
     assert rc == 0 and len(lines) == 2
     assert {"structure", "proxy", "score", "ok", "error", "seconds", "seed"} <= set(lines[0])
     assert lines[0]["proxy"] == "SynFlow" and lines[0]["seed"] == 0
-    assert main(["--plainnet_struct", SMALL[0], "--zero_shot_score", "nope", "--input_image_size", "16"]) == 1
+    assert main(["--plainnet_struct", SMALL[0], "--zero_shot_score", "nope", "--input_image_size", "16"]) == 2  # usage
+    assert "unknown proxy 'nope'" in capsys.readouterr().err
 
 
 # ----------------------------------------------------------------------------- calibration

@@ -369,7 +369,7 @@ def test_outputs_plots_and_tensorboard(tmp_path):
     ea.Reload()
     assert {"score/best", "population/size", "count/rejected"} <= set(ea.Tags()["scalars"])
     steps = [e.step for e in ea.Scalars("score/best")]
-    assert steps == [40, 80]  # logged every log_every iterations
+    assert steps == [40, 80, 120]  # every log_every iterations, and the final state
     best = [e.value for e in ea.Scalars("score/best")]  # the best never decreases and ends below the final best
     assert best == sorted(best) and best[-1] <= json.loads((tmp_path / "best_structure.json").read_text())["score"]
 

@@ -293,8 +293,11 @@ def test_adlik_with_gs_blocks():
     ],
 )
 def test_check_names_the_invariant(text, match):
+    import re
+
+    blocks = [parse(tok)[0] for tok in re.findall(r"\w+\([^()]*\)", text)]  # token by token: the parser checks chaining too
     with pytest.raises(ValueError, match=match):
-        S.get_space("XXBL").check(parse(text), resolution=4)
+        S.get_space("XXBL").check(blocks, resolution=4)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ def test_containers():
     ("ConvKX(3,8,3,1)BN 8", 18, "8", "expected '('"),
     ("ConvKX(3,8,3,1))", 15, ")", "unbalanced parenthesis"),
     ("ConvKX(3,8,3,1);BN(8)", 15, ";", "separates branches only"),
-    ("SuperResK3K3(8,16,0,8,1)", 0, "SuperResK3K3", "must be >= 1"),
+    ("SuperResK3K3(8,16,0,8,1)", 18, "0", "argument 3 (s) must be >= 1"),
     ("ConvKXG4(6,8,3,1)", 0, "ConvKXG4", "divisible by groups=4"),
     ("MultiSumBlock(ConvKX(8,8,3,2);ConvKX(8,8,3,1))", 0, "MultiSumBlock", "different resolutions"),
     ("ResBlock()", 9, ")", "at least one inner block"),

@@ -24,24 +24,31 @@ def ptflops_per_block(net: NetSpec, opts: Options) -> list[float] | None:
     except ImportError:  # optional cross-check
         logger.warning("ptflops not installed: cross-check column skipped")
         return None
+    import contextlib
+    import io
+
     import torch
 
     from zennas.masternet import MasterNet
 
     model = MasterNet(net.blocks(), net.num_classes, opts=opts).eval()
+    head = torch.nn.Sequential(torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), model.fc_linear)
     out: list[float] = []
     ch, res = 3, net.resolution
     with torch.no_grad():
         x = torch.zeros(1, ch, res, res)
-        for m in model.module_list:
-            macs, _ = get_model_complexity_info(m, tuple(x.shape[1:]), as_strings=False,
-                                                print_per_layer_stat=False, verbose=False)
+        for i, m in enumerate([*model.module_list, head]):
+            spew = io.StringIO()  # ptflops prints its own failures; they become one warning here
+            with contextlib.redirect_stdout(spew), contextlib.redirect_stderr(spew):
+                macs, _ = get_model_complexity_info(m, tuple(x.shape[1:]), as_strings=False,
+                                                    print_per_layer_stat=False, verbose=False)
+            if macs is None:
+                last = spew.getvalue().strip().splitlines()[-1:] or ["no reason given"]
+                logger.warning("ptflops could not count block %d (%s): cross-check column skipped", i, last[0])
+                return None
             out.append(float(macs))
-            x = m(x)
-        head = torch.nn.Sequential(torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), model.fc_linear)
-        macs, _ = get_model_complexity_info(head, tuple(x.shape[1:]), as_strings=False,
-                                            print_per_layer_stat=False, verbose=False)
-        out.append(float(macs))
+            if i < len(model.module_list):
+                x = m(x)
     return out
 
 

@@ -111,14 +111,37 @@ def conv_out(h: int, k: int, s: int, pad: int | None = None) -> int:
 # --------------------------------------------------------------------------------------------
 # Arguments
 # --------------------------------------------------------------------------------------------
+#: largest value of any block argument (channels, widths, kernel, stride, ...) unless its :class:`Arg`
+#: declares another ``max``: structure strings with larger numbers are rejected by the parser
+MAX_ARG = 1_048_576  # 2**20
+#: largest sub-layer count ``L`` of one block (the network total is bounded by
+#: :data:`zennas.structure.MAX_LAYERS`)
+MAX_SUBLAYERS = 1024
+
+
 @dataclass(frozen=True)
 class Arg:
-    """One positional argument of a block token: name, type (int/float) and minimum value."""
+    """One positional argument of a block token: name, type (int/float), minimum and maximum value
+    (``max=None``: :data:`MAX_SUBLAYERS` for ``L``, else :data:`MAX_ARG`)."""
 
     name: str
     type: type = int
     min: float | None = 1
     doc: str = ""
+    max: float | None = None
+
+    @property
+    def maximum(self) -> float:
+        if self.max is not None:
+            return self.max
+        return MAX_SUBLAYERS if self.name == "L" else MAX_ARG
+
+
+def describe_number(v: Any) -> str:
+    """``v`` for a message; a huge integer as its digit count (str() of > 4300 digits raises)."""
+    if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > 64:
+        return f"a number of about {int(v.bit_length() * 0.30103) + 1} digits"
+    return repr(v)
 
 
 #: argument values used to generate :meth:`Block.example` tokens
@@ -160,24 +183,32 @@ class Block:
     _ARG_INDEX: ClassVar[dict[str, int]] = {}
 
     _INT_MINS: ClassVar[tuple[int, ...] | None] = None
+    _INT_MAXS: ClassVar[tuple[int, ...]] = ()
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
         cls._ARG_INDEX = {a.name: i for i, a in enumerate(cls.ARGS)}
         ints = all(a.type is int for a in cls.ARGS)
         cls._INT_MINS = tuple(int(a.min) if a.min is not None else -(2**62) for a in cls.ARGS) if ints else None
+        cls._INT_MAXS = tuple(int(a.maximum) for a in cls.ARGS) if ints else ()
 
     def _convert_args(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
         conv = []
         for a, v in zip(self.ARGS, args):
-            v = a.type(v) if a.type is float else v
+            try:
+                v = a.type(v) if a.type is float else v
+            except (TypeError, ValueError, OverflowError):
+                raise ValueError(f"{self.NAME}: argument {a.name!r} must be a number, got {describe_number(v)}") from None
             if a.type is int and (isinstance(v, bool) or not isinstance(v, int)):
                 if isinstance(v, float) and v.is_integer():
                     v = int(v)
                 else:
-                    raise ValueError(f"{self.NAME}: argument {a.name!r} must be an integer, got {v!r}")
-            if a.min is not None and v < a.min:
-                raise ValueError(f"{self.NAME}: argument {a.name!r} must be >= {a.min}, got {v}")
+                    raise ValueError(f"{self.NAME}: argument {a.name!r} must be an integer, got {describe_number(v)}")
+            if v != v or (a.min is not None and v < a.min):  # v != v: NaN
+                raise ValueError(f"{self.NAME}: argument {a.name!r} must be >= {a.min}, got {describe_number(v)}")
+            if v > a.maximum:
+                raise ValueError(f"{self.NAME}: argument {a.name!r} must be <= {a.maximum:,} (the documented maximum), "
+                                 f"got {describe_number(v)}")
             conv.append(v)
         return tuple(conv)
 
@@ -191,8 +222,8 @@ class Block:
             mins = self._INT_MINS
             fast = mins is not None
             if fast:  # plain ints within bounds (the common case); a loop is cheaper than all(genexpr)
-                for v, m in zip(args, mins):
-                    if type(v) is not int or v < m:
+                for v, m, hi in zip(args, mins, self._INT_MAXS):
+                    if type(v) is not int or v < m or v > hi:
                         fast = False
                         break
             self.args = args if fast else self._convert_args(args)
@@ -416,6 +447,8 @@ def smart_round(x: float, base: int | None = None) -> int:
 
 
 __all__ = [
+    "MAX_ARG",
+    "MAX_SUBLAYERS",
     "Arg",
     "Block",
     "Cost",
@@ -424,5 +457,6 @@ __all__ = [
     "SuperBlock",
     "chain_cost",
     "conv_out",
+    "describe_number",
     "smart_round",
 ]

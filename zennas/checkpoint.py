@@ -37,7 +37,9 @@ CIFAR_STD = (0.2023, 0.1994, 0.2010)
 
 
 class CheckpointError(RuntimeError):
-    """A checkpoint file is missing, unreadable or lacks what the caller needs."""
+    """A checkpoint file is missing, unreadable or lacks what the caller needs (bad input: exit status 2)."""
+
+    exit_code = 2
 
 
 @dataclass
@@ -124,8 +126,9 @@ def load_checkpoint(path: str | os.PathLike, map_location: str = "cpu") -> dict[
         obj = torch.load(p, map_location=map_location, weights_only=True)
     except Exception as exc:  # truncated zip, pickle of foreign objects, not a torch file ...
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = first.split(". ")[0][:160]  # torch's weights-only message goes on for a paragraph
         raise CheckpointError(f"cannot read checkpoint {p} ({p.stat().st_size} bytes): truncated, corrupt or not "
-                              f"a weights-only torch file ({first})") from None
+                              f"a weights-only torch file ({first}); check the path or copy the file again") from None
     if not isinstance(obj, dict):
         raise CheckpointError(f"{p} holds a {type(obj).__name__}, not a checkpoint dict or state dict")
     return obj

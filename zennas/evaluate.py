@@ -35,6 +35,17 @@ def eval_transform(pre: Preprocess):
     return T.Compose([T.Resize((s, s), interpolation=T.InterpolationMode.BICUBIC), tf])
 
 
+def load_image(path: str):
+    """An RGB PIL image; an unreadable file is a ValueError naming it (not a PIL traceback from a worker)."""
+    from PIL import Image
+
+    try:
+        with open(path, "rb") as f:
+            return Image.open(f).convert("RGB")
+    except (OSError, ValueError, SyntaxError) as exc:  # PIL raises all three for broken files
+        raise ValueError(f"cannot read image {path} ({type(exc).__name__}: {exc}); remove or replace the file") from None
+
+
 def imagefolder_dataset(data: str | Path, transform):
     """``data/val`` if it exists, else ``data``, as a torchvision ImageFolder (sorted class folders)."""
     from torchvision import datasets
@@ -45,7 +56,7 @@ def imagefolder_dataset(data: str | Path, transform):
         raise DataFolderError(f"data folder {root} not found (expected {layout})")
     d = root / "val" if (root / "val").is_dir() else root
     try:
-        return datasets.ImageFolder(str(d), transform=transform)
+        return datasets.ImageFolder(str(d), transform=transform, loader=load_image)
     except (FileNotFoundError, RuntimeError) as exc:  # no class folders / no images
         raise DataFolderError(f"{d} is not an image folder ({str(exc).splitlines()[0]}; expected {layout})") from None
 
@@ -143,6 +154,8 @@ def evaluate_cifar(lm: LoadedModel, data_dir: str | None, dataset: str, *, batch
 
 
 def resolve_device(device: str, gpu: int | None) -> str:
-    """``--gpu N`` (legacy) wins over ``--device``."""
-    return f"cuda:{gpu}" if gpu is not None else device
+    """``--gpu N`` (legacy) wins over ``--device``; a CUDA device without a GPU is a DeviceError."""
+    from zennas.devices import resolve_device as check
+
+    return check(device, gpu)
 

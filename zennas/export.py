@@ -141,10 +141,10 @@ def export_model(model: nn.Module, out_prefix: str | Path, *, input_size: tuple[
     """Export ``model`` (CPU, float32) to ``<out_prefix>.torchscript.pt`` / ``.onnx`` / ``.pt2`` and
     ``<out_prefix>.json`` (the report plus ``metadata``, e.g. pre-processing and class names).  The
     ONNX and torch.export programs take a dynamic batch (traced at batch 2).  ``input_size`` is
-    ``(channels, height, width)``.  Parity inputs: ``check_batch`` N(0,1) images drawn with ``seed``.  Raises :class:`ExportError` when an artefact exceeds ``tol``."""
+    ``(channels, height, width)``.  Parity inputs: ``check_batch`` N(0,1) images drawn with ``seed``.  Raises :class:`ExportError` when an artefact exceeds ``tol``, ValueError for an unknown format."""
     unknown = set(formats) - set(FORMATS)
     if unknown:
-        raise ExportError(f"unknown export format(s) {sorted(unknown)} (known: {', '.join(FORMATS)})")
+        raise ValueError(f"unknown export format(s) {sorted(unknown)} (known: {', '.join(FORMATS)})")
     out_prefix = Path(out_prefix)
     out_prefix.parent.mkdir(parents=True, exist_ok=True)
     model = copy.deepcopy(model).cpu().float().eval()

@@ -52,7 +52,8 @@ class ModelSpec:
         return self.name or "masternet"
 
 
-def _is_masternet_arch(arch: str | None) -> bool:
+def is_masternet_arch(arch: str | None) -> bool:
+    """True for ``--arch`` values that name the MasterNet class rather than a network (None too)."""
     return arch is None or arch.lower() in MASTERNET_ARCHS or arch.lower().endswith(".py:masternet")
 
 
@@ -64,7 +65,7 @@ def resolve_model_spec(arch: str | None = None, *, structure: str | None = None,
     Defaults for ``num_classes``/``input_image_size``: the zoo entry's, else 1000 / 224.
     """
     flags = dict(no_BN=no_BN, no_reslink=no_reslink, use_se=use_se)
-    if _is_masternet_arch(arch):
+    if is_masternet_arch(arch):
         if not structure:
             raise ModelSpecError(f"--arch {arch or '(none)'} needs a structure: give --plainnet_struct or "
                                  "--plainnet_struct_txt (or a zoo name / torchvision model as --arch)")

@@ -44,7 +44,10 @@ _env_done: set[str] = set()
 
 
 class PluginError(ImportError):
-    """A plug-in path is missing or a plug-in file failed to import (the message names the file)."""
+    """A plug-in path is missing or a plug-in file failed to import (the message names the file; bad usage:
+    exit status 2)."""
+
+    exit_code = 2
 
 
 def add_module_hook(hook: Callable[[ModuleType], None]) -> None:

@@ -124,9 +124,11 @@ def load_weights(model, name: str | None, pretrained: bool | str, *, sha256: str
     if digest is None:
         logger.info("no checksum known for %s: loaded unverified (pass sha256= / --sha256 to check it)", path)
     elif _sha256(path) != digest:
-        raise ValueError(f"checksum mismatch for {path}: expected sha256 {digest}, got {_sha256(path)}")
+        raise ValueError(f"checksum mismatch for {path}: expected sha256 {digest}, got {_sha256(path)}; the file is "
+                         f"damaged or another version: copy it again or pass its own --sha256")
+    state = state_dict_of(load_checkpoint(path))  # CheckpointError (unreadable) passes through as it is
     try:
-        model.load_state_dict(state_dict_of(load_checkpoint(path)), strict=strict)
+        model.load_state_dict(state, strict=strict)
     except RuntimeError as exc:  # missing/unexpected keys or shapes
         msg = " ".join(str(exc).split())
         raise ValueError(f"weights in {path} do not fit the network: {msg[:400]}") from None

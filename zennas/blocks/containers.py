@@ -176,6 +176,8 @@ class MultiSumBlock(Block):
 
     NAME = "MultiSumBlock"
     KIND = "multi"
+    #: outputs are added, so the branches must give equal widths (checked by the parser)
+    SUM_BRANCHES: ClassVar[bool] = True
     EXAMPLE = "MultiSumBlock(ConvKX(16,24,3,2)BN(24);ConvDW(16,5,2)ConvKX(16,24,1,1))"
 
     def __init__(self, *, children: Sequence[Sequence[Block]] = (), label: str | None = None):
@@ -245,6 +247,7 @@ class MultiCatBlock(MultiSumBlock):
     """Branches see the same input; outputs are concatenated (out = sum of branch outputs)."""
 
     NAME = "MultiCatBlock"
+    SUM_BRANCHES = False
     EXAMPLE = "MultiCatBlock(ConvKX(16,8,3,1);MaxPool(16,3,1)ConvKX(16,24,1,1))"
 
     @property

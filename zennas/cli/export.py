@@ -15,14 +15,14 @@ import sys
 from pathlib import Path
 
 from zennas.cli.common import setup_logging
-from zennas.cli.errors import cli_errors
+from zennas.cli.errors import ArgumentParser, cli_errors
 
 
 @cli_errors
 def main(argv: list[str] | None = None) -> int:
     from zennas.cli.source_args import add_source_args
 
-    p = argparse.ArgumentParser(prog="export.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = ArgumentParser(prog="export.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_source_args(p)
     p.add_argument("--out", default=None, help="output prefix (default: beside --weights, else export/<arch>)")
     p.add_argument("--formats", default="torchscript,onnx", help="comma list of torchscript, onnx, pt2")
@@ -30,7 +30,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--opset", type=int, default=None, help="ONNX opset (default: the exporter's)")
     p.add_argument("--tol", type=float, default=1e-4, help="max allowed |logits difference| (default 1e-4)")
     p.add_argument("--json", action="store_true", help="print the report as one JSON line")
-    p.add_argument("--debug", action="store_true", help="show tracebacks")
     args = p.parse_args(argv)
     setup_logging(args.debug)
     from zennas.export import export_model

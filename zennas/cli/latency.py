@@ -13,11 +13,13 @@ import json
 import sys
 
 from zennas.cli.common import add_model_args, nets_from_args, setup_logging
+from zennas.cli.errors import ArgumentParser, cli_errors
 
 
+@cli_errors
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="benchmark_network_latency.py", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = ArgumentParser(prog="benchmark_network_latency.py", description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     add_model_args(p)
     p.add_argument("--batch_size", type=int, default=1)
     p.add_argument("--repeat_times", type=int, default=10, help="timed forwards (median reported)")

@@ -12,14 +12,14 @@ import json
 import sys
 
 from zennas.cli.common import setup_logging
-from zennas.cli.errors import cli_errors
+from zennas.cli.errors import ArgumentParser, cli_errors
 
 
 @cli_errors
 def main(argv: list[str] | None = None) -> int:
     from zennas.cli.source_args import add_source_args
 
-    p = argparse.ArgumentParser(prog="predict.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = ArgumentParser(prog="predict.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("images", nargs="+", help="image files or folders")
     add_source_args(p)
     p.add_argument("--topk", type=int, default=5)
@@ -27,14 +27,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device", default="cpu")
     p.add_argument("--fp16", action="store_true", help="mixed precision (torch.autocast)")
     p.add_argument("--json", action="store_true", help="one JSON line per image")
-    p.add_argument("--debug", action="store_true", help="show tracebacks")
     args = p.parse_args(argv)
     setup_logging(args.debug)
+    from zennas.devices import resolve_device
     from zennas.inference import load_from_args
     from zennas.predict import image_files, predict
 
+    device = resolve_device(args.device)
     lm = load_from_args(args)
-    for r in predict(lm, image_files(args.images), topk=args.topk, device=args.device, batch_size=args.batch_size,
+    for r in predict(lm, image_files(args.images), topk=args.topk, device=device, batch_size=args.batch_size,
                      fp16=args.fp16):
         if args.json:
             print(json.dumps(r))

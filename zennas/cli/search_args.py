@@ -1,8 +1,8 @@
 """Command-line options of the search (``evolution_search.py``), derived from :class:`SearchConfig`.
 
 Every config field with a help text is a flag (booleans are switches, lists take several values).
-Precedence: defaults < ``--config NAME_OR_FILE`` < flags < ``--set KEY=VALUE``.  Without ``--config``
-and without a structure / space / proxy on the command line the packaged ``quickstart`` preset is used.
+Precedence and the base without ``--config`` (the saved run on ``--resume``, the quickstart preset, or
+ZEN's defaults when a structure / search space is named): :func:`zennas.search.config.config_layers`.
 """
 
 from __future__ import annotations
@@ -12,14 +12,13 @@ from dataclasses import fields
 
 import yaml
 
-from zennas.search.config import KINDS, ConfigError, SearchConfig, build_config, config_path, load_yaml
-
-QUICKSTART = "quickstart"
+from zennas.cli.errors import ArgumentParser
+from zennas.search.config import KINDS, QUICKSTART, ConfigError, SearchConfig, build_config, config_layers
 
 
 def make_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="evolution_search.py", description="Evolutionary zero-shot NAS (Zen-NAS).",
-                                argument_default=argparse.SUPPRESS, allow_abbrev=False)
+    p = ArgumentParser(prog="evolution_search.py", description="Evolutionary zero-shot NAS (Zen-NAS).",
+                       argument_default=argparse.SUPPRESS, allow_abbrev=False)
     p.add_argument("--config", help="preset name (e.g. quickstart, Zen_NAS_cifar_params1M) or YAML file; flags "
                    "override it")
     for f in fields(SearchConfig):
@@ -45,28 +44,19 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def config_from_args(argv: list[str] | None = None) -> tuple[SearchConfig, bool]:
-    """(resolved config, verbose) from a command line."""
+    """(resolved config, verbose) from a command line (layers: :func:`zennas.search.config.config_layers`)."""
     args = vars(make_parser().parse_args(argv))
-    verbose = bool(args.pop("verbose", False))
+    verbose = bool(args.pop("verbose", False)) or bool(args.pop("debug", False))
     config = args.pop("config", None)
-    overrides = args.pop("overrides", None) or []
     if "gpu" in args:
         args["device"] = f"cuda:{args.pop('gpu')}"
-    layers = []
-    if config is None and not any(k in args for k in ("plainnet_struct", "plainnet_struct_txt",
-                                                       "search_space", "zero_shot_score")):
-        config = QUICKSTART
-    if config is not None:
-        layers.append((str(config_path(config)), load_yaml(config)))
-    layers.append(("the command line", args))
     extra = {}
-    for item in overrides:
+    for item in args.pop("overrides", None) or []:
         if "=" not in item:
             raise ConfigError(f"--set expects KEY=VALUE, got {item!r}")
         k, v = item.split("=", 1)
         extra[k.strip()] = yaml.safe_load(v)
-    layers.append(("--set", extra))
-    return build_config(*layers), verbose
+    return build_config(*config_layers(args, config, extra)), verbose
 
 
 __all__ = ["QUICKSTART", "config_from_args", "make_parser"]

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from zennas.cli.common import setup_logging
-from zennas.cli.errors import cli_errors
+from zennas.cli.errors import ArgumentParser, UsageError, cli_errors
 
 
 def add_eval_args(p: argparse.ArgumentParser, batch_size: int) -> None:
@@ -27,7 +27,6 @@ def add_eval_args(p: argparse.ArgumentParser, batch_size: int) -> None:
     p.add_argument("--fp16", action="store_true", help="mixed precision (torch.autocast)")
     p.add_argument("--apex", action="store_true", help="legacy flag: NVIDIA apex AMP is replaced by torch.autocast")
     p.add_argument("--json", action="store_true", help="print one JSON line (top1, top5 in percent, images, ...)")
-    p.add_argument("--debug", action="store_true", help="show tracebacks")
 
 
 def report(r: dict, as_json: bool) -> None:
@@ -42,9 +41,9 @@ def report(r: dict, as_json: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     from zennas.cli.source_args import add_source_args
 
-    p = argparse.ArgumentParser(prog="val.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = ArgumentParser(prog="val.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_source_args(p)
-    p.add_argument("--data", default=str(Path("~/data/imagenet").expanduser()),
+    p.add_argument("--data", default=None,
                    help="ImageFolder root (class sub-folders), or a folder holding val/ (default ~/data/imagenet)")
     p.add_argument("--crop", type=int, default=None, help="center-crop size (default: the zoo's crop / the model's)")
     add_eval_args(p, batch_size=128)
@@ -53,9 +52,14 @@ def main(argv: list[str] | None = None) -> int:
     from zennas.evaluate import evaluate_imagefolder, resolve_device
     from zennas.inference import load_from_args
 
+    device = resolve_device(args.device, args.gpu)  # before any work: a missing GPU is one line
+    data = args.data or str(Path("~/data/imagenet").expanduser())
+    if args.data is None and not Path(data).is_dir():
+        raise UsageError(f"no --data given and the default ImageNet folder {data} does not exist",
+                         "pass --data DIR (DIR/val/<class>/<image> or DIR/<class>/<image>)")
     lm = load_from_args(args, crop=args.crop)
-    r = evaluate_imagefolder(lm, args.data, batch_size=args.batch_size, workers=args.workers,
-                             device=resolve_device(args.device, args.gpu), fp16=args.fp16 or args.apex)
+    r = evaluate_imagefolder(lm, data, batch_size=args.batch_size, workers=args.workers, device=device,
+                             fp16=args.fp16 or args.apex)
     report(r, args.json)
     return 0
 

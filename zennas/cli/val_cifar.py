@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from zennas.cli.common import setup_logging
-from zennas.cli.errors import cli_errors
+from zennas.cli.errors import ArgumentParser, cli_errors
 from zennas.cli.val import add_eval_args, report
 
 
@@ -19,8 +19,7 @@ from zennas.cli.val import add_eval_args, report
 def main(argv: list[str] | None = None) -> int:
     from zennas.cli.source_args import add_source_args
 
-    p = argparse.ArgumentParser(prog="val_cifar.py", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = ArgumentParser(prog="val_cifar.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_source_args(p)
     p.add_argument("--dataset", choices=("cifar10", "cifar100"), default=None,
                    help="default: from the checkpoint / zoo name / class count")
@@ -31,9 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     from zennas.evaluate import cifar_name, evaluate_cifar, resolve_device
     from zennas.inference import load_from_args
 
+    device = resolve_device(args.device, args.gpu)  # before any work: a missing GPU is one line
     lm = load_from_args(args)
     r = evaluate_cifar(lm, args.data_dir, cifar_name(lm, args.dataset), batch_size=args.batch_size,
-                       workers=args.workers, device=resolve_device(args.device, args.gpu), fp16=args.fp16 or args.apex)
+                       workers=args.workers, device=device, fp16=args.fp16 or args.apex)
     report(r, args.json)
     return 0
 

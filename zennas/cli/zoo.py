@@ -17,18 +17,18 @@ weights load with ``zennas.zoo.load_pretrained`` / ``build_zoo_model(name, pretr
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 
 from zennas.blocks.registry import describe_blocks
 from zennas.cli.common import load_plugin_args
+from zennas.cli.errors import ArgumentParser, UsageError, cli_errors, one_line
 from zennas.registry import RegistryError
 from zennas.zoo import entry_record, format_table, get_zoo_entry, list_zoo
 
 
+@cli_errors
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m zennas.cli.zoo", description=__doc__.split("\n")[0])
+    p = ArgumentParser(prog="python -m zennas.cli.zoo", description=__doc__.split("\n")[0])
     p.add_argument("--name", help="show one entry (name or alias) with its structure and computed costs")
     p.add_argument("--family", help="only entries of this family (case-insensitive)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -49,13 +49,15 @@ def main(argv: list[str] | None = None) -> int:
         try:
             rec = entry_record(get_zoo_entry(args.name), costs=True, structure=True)
         except RegistryError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+            raise UsageError(one_line(exc), "list the names with `python -m zennas.cli.zoo`") from None
         print(json.dumps(rec, indent=1) if args.json else "\n".join(f"{k:>17}: {v}" for k, v in rec.items()))
         return 0
     entries = list_zoo()
     if args.family:
+        families = sorted({e.family for e in entries})
         entries = [e for e in entries if e.family.lower() == args.family.lower()]
+        if not entries:
+            raise UsageError(f"unknown --family {args.family!r}", f"known families: {', '.join(families)}")
     records = [entry_record(e, costs=not args.no_costs) for e in entries]
     print(json.dumps(records, indent=1) if args.json else format_table(records))
     return 0

@@ -43,6 +43,34 @@ class ProxyInfo:
     #: for a structure the score IS this field of ``compute_costs(..., no_reslink=True)`` (Params:
     #: "params", FLOPs: "flops"), so a search that has the parsed blocks scores without a proxy call
     cost_field: str | None = None
+    #: the keyword options ``compute`` reads with ``ctx.opt`` (``compute_proxy`` and the search reject any
+    #: other name, with close matches); proxies that build a module also take :data:`COMMON_OPTIONS`
+    options: tuple[str, ...] = ()
+
+    def accepted_options(self) -> tuple[str, ...]:
+        return tuple(sorted({*self.options, *(COMMON_OPTIONS if self.needs_model else ())}))
+
+
+#: options every proxy that builds a module accepts (``init``: ``"gaussian"`` or ``"none"``, see
+#: :func:`zennas.proxies.hooks.maybe_gaussian_init`)
+COMMON_OPTIONS = ("init",)
+
+
+class ProxyOptionError(ValueError):
+    """An option the proxy does not take (a typo, usually); the message lists the accepted ones."""
+
+
+def check_options(cls: type["Proxy"], options: dict[str, Any] | Any) -> None:
+    """Raise :class:`ProxyOptionError` when ``options`` holds a name proxy ``cls`` does not read."""
+    import difflib
+
+    accepted = cls.info.accepted_options()
+    unknown = sorted(k for k in options if k not in accepted)
+    if unknown:
+        close = {k: difflib.get_close_matches(k, accepted, n=2, cutoff=0.6) for k in unknown}
+        hint = "".join(f"; did you mean {' or '.join(repr(c) for c in v)} for {k!r}?" for k, v in close.items() if v)
+        raise ProxyOptionError(f"proxy {cls.info.name} has no option {', '.join(repr(k) for k in unknown)} "
+                               f"(accepted: {', '.join(accepted) or 'none'}){hint}")
 
 
 @dataclass
@@ -99,4 +127,5 @@ def list_proxies() -> list[type[Proxy]]:
     return out
 
 
-__all__ = ["PROXIES", "Proxy", "ProxyError", "ProxyInfo", "ProxyResult", "get_proxy", "list_proxies", "register_proxy"]
+__all__ = ["COMMON_OPTIONS", "PROXIES", "Proxy", "ProxyError", "ProxyInfo", "ProxyOptionError", "ProxyResult",
+           "check_options", "get_proxy", "list_proxies", "register_proxy"]

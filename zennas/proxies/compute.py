@@ -19,7 +19,7 @@ from typing import Any, Iterable
 import torch
 from torch import nn
 
-from zennas.proxies.base import Proxy, ProxyError, ProxyResult, get_proxy
+from zennas.proxies.base import PROXIES, Proxy, ProxyError, ProxyResult, check_options, get_proxy
 from zennas.proxies.context import ProxyContext, parse_dtype, resolve_device
 from zennas.proxies.hooks import preserve_module_state
 
@@ -77,10 +77,14 @@ def compute_proxy(
       states are not touched (``torch.random.fork_rng`` guards code that uses the global generator).
     * NaN/Inf or an exception -> ok=False, score=nan, error=reason (traceback in extra).  A CUDA OOM is
       retried with the batch processed in 2, 4, ... chunks (``extra['split']``) up to 16.
+    * ``proxy_options`` are the proxy's declared ``ProxyInfo.options``; any other name raises
+      :class:`~zennas.proxies.base.ProxyOptionError` (a usage error, before any work).
     """
     t0 = time.perf_counter()
     label = name
     gen_seed: int | None
+    if proxy_options and name in PROXIES:  # a typo is a usage error (raised), not a scoring failure
+        check_options(get_proxy(name), proxy_options)
     try:
         cls = get_proxy(name)
         label = cls.info.name

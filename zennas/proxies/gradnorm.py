@@ -38,7 +38,7 @@ class GradNorm(Proxy):
         name="GradNorm", aliases=("grad_norm", "grad-norm"),
         formula="sqrt(Σ_p ||∂CE(f(x), y)/∂p||²), x ~ N(0,1), y random",
         needs_labels=True, needs_backward=True, scale="linear", bn_mode="train", init="gaussian",
-        default_batch_size=64,
+        default_batch_size=64, options=("precision", "log_scale"),
     )
 
     def compute(self, model, ctx: ProxyContext):

@@ -54,6 +54,7 @@ class NASWOT(Proxy):
         name="NASWOT", aliases=("nas-wot", "nas_wot", "jacov"),
         formula="log|det K|, K_ij = Σ_ReLU #units where samples i, j share the activation sign",
         needs_backward=False, scale="log", bn_mode="train", init="gaussian", default_batch_size=64,
+        options=("precision", "normalize"),
     )
 
     def compute(self, model, ctx: ProxyContext):

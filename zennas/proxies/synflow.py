@@ -41,7 +41,7 @@ class SynFlow(Proxy):
         name="SynFlow", aliases=("Syncflow", "synflow"),
         formula="log Σ_layers mean_out Σ |w ⊙ ∂R/∂w|, R = Σ f_|θ|(1), float64",
         needs_data=False, needs_backward=True, scale="log", bn_mode="train", init="gaussian",
-        default_batch_size=1, original_sign="-S (linear)",
+        default_batch_size=1, original_sign="-S (linear)", options=("log", "negate"),
     )
 
     def compute(self, model, ctx: ProxyContext):

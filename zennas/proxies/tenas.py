@@ -127,7 +127,7 @@ class TENAS(Proxy):
         name="TE-NAS", aliases=("tenas", "te_nas", "ntk"),
         formula="-κ, κ = λmax/λmin of the N×N NTK GGᵀ (G: per-sample ∂Σlogits/∂weights)",
         needs_backward=True, scale="linear", bn_mode="train", init="default", default_batch_size=64,
-        original_sign="-κ",
+        original_sign="-κ", options=("precision", "init", "chunk", "vectorize", "linear_regions", "mode"),
     )
 
     def compute(self, model, ctx: ProxyContext):

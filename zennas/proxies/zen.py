@@ -55,6 +55,7 @@ class Zen(Proxy):
         name="Zen", aliases=("zen-score", "zen_score", "zennas"),
         formula="log mean_i ||f(x_i) - f(x_i + γ ε_i)||_1 + Σ_BN log sqrt(mean_c running_var)",
         needs_backward=False, scale="log", bn_mode="train", init="gaussian", default_batch_size=64,
+        options=("activation_override", "bn_stats"),
     )
 
     def compute(self, model, ctx: ProxyContext):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import logging
 import re
 import types
 import typing
@@ -30,6 +31,10 @@ from typing import Any
 import yaml
 
 from zennas import presets
+from zennas.block import MAX_ARG
+from zennas.costs import MAX_RESOLUTION
+
+logger = logging.getLogger("zennas.search")
 
 
 class ConfigError(ValueError):
@@ -41,12 +46,13 @@ class SearchError(RuntimeError):
 
 
 def opt(default: Any = None, help: str | None = None, *, factory: Any = None, choices: tuple[str, ...] = (),
-        minimum: int | None = None, positive: bool = False, seconds: bool = False, resume_free: bool = False,
-        runtime: bool = False) -> Any:
+        minimum: int | None = None, maximum: int | None = None, positive: bool = False, seconds: bool = False,
+        resume_free: bool = False, runtime: bool = False) -> Any:
     """A config field.  ``help``: exposed as a command-line flag; ``choices``: allowed values;
-    ``minimum``: smallest allowed value (``positive``: must be > 0); ``seconds``: a time (``0.1ms``);
+    ``minimum`` / ``maximum``: allowed range (``positive``: must be > 0); ``seconds``: a time (``0.1ms``);
     ``resume_free``: may change between a checkpoint and ``--resume``; ``runtime``: never recorded."""
-    md = {"help": help, "choices": choices, "minimum": minimum, "positive": positive, "seconds": seconds,
+    md = {"help": help, "choices": choices, "minimum": minimum, "maximum": maximum, "positive": positive,
+          "seconds": seconds,
           "resume_free": resume_free, "runtime": runtime}
     if factory is not None:
         return field(default_factory=factory, metadata=md)
@@ -69,6 +75,8 @@ class SearchConfig:
     fix_initialize: bool | None = opt(None, "ADLIK: seed the population from the initial structure")
     plainnet_struct: str | None = opt(None, "initial structure string")
     plainnet_struct_txt: str | None = opt(None, "file whose first line is the initial structure")
+    rechain: bool = opt(False, "repair the initial structure's channel chaining: each block reads the previous "
+                        "block's output (published strings whose blocks disagree, e.g. ZEN's latency presets)")
     plugins: list[str] = opt(factory=list, help="plug-in files or folders (blocks, spaces, proxies) to load")
     # --- budgets (None = unset); cost modes: "zen" (original counters) or "exact"
     budget_model_size: float | None = opt(None, "max params (zen count; e.g. 1e6 or 1M)", positive=True)
@@ -89,9 +97,9 @@ class SearchConfig:
     max_consecutive_rejections: int = opt(10_000, "error after this many rejected children in a row (default "
                                           "10000)", minimum=1, resume_free=True)
     # --- proxy
-    batch_size: int = opt(64, "proxy (and latency) batch size (default 64)", minimum=1)
-    input_image_size: int = opt(224, "resolution (default 224)", minimum=1)
-    num_classes: int = opt(1000, "classes of the FC head (default 1000)", minimum=1)
+    batch_size: int = opt(64, "proxy (and latency) batch size (default 64)", minimum=1, maximum=MAX_ARG)
+    input_image_size: int = opt(224, "resolution (default 224)", minimum=1, maximum=MAX_RESOLUTION)
+    num_classes: int = opt(1000, "classes of the FC head (default 1000)", minimum=1, maximum=MAX_ARG)
     gamma: float = opt(0.01, "Zen-score perturbation (default 0.01)")
     proxy_repeat: int = opt(1, minimum=1)
     proxy_dtype: str | None = opt(None, "proxy precision (float32, bf16, fp16; default: the proxy's)")
@@ -127,7 +135,12 @@ class SearchConfig:
     dry_run: bool = opt(False, runtime=True)
     dry_run_iterations: int = opt(2, runtime=True)  # iterations a --dry-run performs (0: only resolve and check)
     log_every: int = opt(1000, "log/TensorBoard every N iterations (default 1000)", minimum=1, resume_free=True)
+    log_every_seconds: float = opt(60.0, "also log when this many seconds passed since the last line (default 60; "
+                                   "0: every log_every iterations only)", minimum=0, resume_free=True)
     checkpoint_every: int = opt(1000, "checkpoint every N iterations (default 1000)", minimum=1, resume_free=True)
+    checkpoint_every_seconds: float = opt(300.0, "also checkpoint when this many seconds passed since the last one "
+                                          "(default 300; 0: every checkpoint_every iterations only)", minimum=0,
+                                          resume_free=True)
     tensorboard: bool = opt(True, resume_free=True)
     plots: bool = opt(True, resume_free=True)
     progress: bool | None = opt(None, resume_free=True)  # None: only on a terminal
@@ -162,6 +175,9 @@ KINDS: dict[str, type] = {k: _kind(t) for k, t in typing.get_type_hints(SearchCo
 RUNTIME_KEYS = tuple(k for k, f in FIELDS.items() if f.metadata["runtime"])
 #: keys whose change does not alter the visited sequence (allowed between a checkpoint and --resume)
 RESUME_FREE_KEYS = frozenset(k for k, f in FIELDS.items() if f.metadata["resume_free"])
+#: keys a config file may hold that are not options: ``resolved`` (what search_config.yaml records the
+#: defaults resolved to) is informational and ignored, so the file feeds back with ``--config``
+IGNORED_KEYS = ("resolved",)
 ALIASES = {"initial_structure": "plainnet_struct", "proxy": "zero_shot_score", "space": "search_space",
            "iterations": "evolution_max_iter", "max_iter": "evolution_max_iter",
            "resolution": "input_image_size", "budget_params": "budget_model_size"}
@@ -269,11 +285,55 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     return data
 
 
+QUICKSTART = "quickstart"
+#: options that name the network to search from: given without ``--config``, ZEN's defaults are the base
+OWN_SEARCH_KEYS = ("plainnet_struct", "plainnet_struct_txt", "search_space", "search_space_list")
+BUDGET_KEYS = ("budget_model_size", "budget_flops", "budget_mac", "budget_peak", "budget_latency", "max_layers")
+
+
+def saved_config(save_dir: str | None) -> dict[str, Any] | None:
+    """The recorded config of the run checkpointed in ``save_dir`` (None: no readable checkpoint)."""
+    try:
+        return json.loads((Path(save_dir) / "checkpoint.json").read_text())["config"] if save_dir else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def config_layers(given: dict[str, Any], config: str | None = None, overrides: dict[str, Any] | None = None,
+                  ) -> list[tuple[str, dict[str, Any]]]:
+    """The (source, mapping) layers of a command line, lowest first: defaults < the base < the options
+    ``given`` < ``overrides`` (``--set``).  The base: ``config`` (a preset or YAML file), on top of the saved
+    run's config when ``resume`` is given and ``save_dir`` holds a checkpoint (so a plain ``--resume``
+    continues the run with its own settings and iteration count).  Without both, the quickstart preset --
+    unless ``given`` names the network to search from (a structure or a search space, as the original
+    scripts do): then ZEN's built-in defaults apply, and a warning says so."""
+    layers: list[tuple[str, dict[str, Any]]] = []
+    saved = saved_config(given.get("save_dir")) if given.get("resume") else None
+    if saved is not None:
+        logger.info("--resume: the saved run's settings (%s/checkpoint.json); options given override them",
+                    given["save_dir"])
+        layers.append((f"{given['save_dir']}/checkpoint.json", saved))
+    elif config is None:
+        own = [k for k in OWN_SEARCH_KEYS if k in given]
+        if not own:
+            config = QUICKSTART
+            logger.info("no --config: starting from the quickstart preset (options given override its keys)")
+        else:
+            logger.warning("no --config: --%s names a search of its own, so ZEN's built-in defaults apply to every "
+                           "option not given (resolution 224, 1000 classes, population 512, 480,000 iterations, no "
+                           "budget); add --config quickstart or a preset to start from one", own[0])
+    if config is not None:
+        layers.append((str(config_path(config)), load_yaml(config)))
+    return layers + [("the command line", given), ("--set", overrides or {})]
+
+
 def build_config(*layers: tuple[str, dict[str, Any]]) -> SearchConfig:
     """Merge (source, mapping) layers over the defaults, coerce types, load plug-ins, validate."""
     values: dict[str, Any] = {}
     for where, mapping in layers:
         for key, val in mapping.items():
+            if key in IGNORED_KEYS:
+                continue
             k = _canonical_key(str(key), where)
             values[k] = _coerce(k, val)
     cfg = SearchConfig(**values)
@@ -285,6 +345,8 @@ def build_config(*layers: tuple[str, dict[str, Any]]) -> SearchConfig:
         except PluginError as exc:
             raise ConfigError(f"plugins: {exc}") from None
     validate(cfg)
+    if all(getattr(cfg, b) is None for b in BUDGET_KEYS):
+        logger.warning("no budget is set (%s): the search will favour ever larger networks", ", ".join(BUDGET_KEYS))
     return cfg
 
 
@@ -297,6 +359,8 @@ def validate(cfg: SearchConfig) -> None:
             raise ConfigError(f"{key}: {v!r} is not one of {', '.join(md['choices'])}")
         if md["minimum"] is not None and v < md["minimum"]:
             raise ConfigError(f"{key} must be >= {md['minimum']}, got {v}")
+        if md["maximum"] is not None and v > md["maximum"]:
+            raise ConfigError(f"{key} must be <= {md['maximum']:,}, got {v:,}")
         if md["positive"] and v <= 0:
             raise ConfigError(f"{key} must be > 0, got {v}")
     if not 0 < cfg.max_failure_rate <= 1:
@@ -306,6 +370,7 @@ def validate(cfg: SearchConfig) -> None:
     if cfg.plainnet_struct and cfg.plainnet_struct_txt:
         raise ConfigError("give only one of plainnet_struct and plainnet_struct_txt")
     check_proxy_name(cfg.zero_shot_score)
+    check_proxy_options(cfg.zero_shot_score, cfg.proxy_options)
     if cfg.mutation is not None:
         check_mutation(cfg.mutation)
 
@@ -329,6 +394,17 @@ def check_proxy_name(name: str) -> str:
         return PROXIES.get(name).info.name
     except KeyError as exc:
         raise ConfigError(f"zero_shot_score: {exc}") from None
+
+
+def check_proxy_options(name: str, options: dict[str, Any]) -> None:
+    """ConfigError naming a ``proxy_options`` key proxy ``name`` does not take (as space options are checked)."""
+    from zennas.proxies import PROXIES
+    from zennas.proxies.base import ProxyOptionError, check_options
+
+    try:
+        check_options(PROXIES.get(name), options or {})
+    except ProxyOptionError as exc:
+        raise ConfigError(f"proxy_options: {exc}") from None
 
 
 def recorded(cfg: SearchConfig) -> dict[str, Any]:

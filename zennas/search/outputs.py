@@ -8,6 +8,8 @@
   costs, seed, resolution, the proxy and whether the search finished; ``search_config.yaml`` - the
   resolved config.
 * ``population.jsonl`` - the population, best first; ``checkpoint.json`` - see checkpoint.py.
+* ``evolution_search.log`` - the ``zennas`` loggers' records of the run (:func:`open_log`: a new run starts
+  a new file, ``--resume`` appends; other libraries' messages, e.g. matplotlib's, stay out).
 * ``plots/*.png`` (matplotlib Agg): best score over time, score vs params and score vs FLOPs with the
   Pareto front (:func:`write_plots`; TensorBoard scalars and the progress bar are reporters,
   :mod:`zennas.search.reporters`).
@@ -32,7 +34,38 @@ BEST_TXT = "best_structure.txt"
 BEST_JSON = "best_structure.json"
 POPULATION = "population.jsonl"
 CONFIG_YAML = "search_config.yaml"
+LOG_NAME = "evolution_search.log"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 TIMING_FIELDS = ("seconds", "time")
+
+
+def open_log(save_dir: Path, append: bool) -> logging.Handler:
+    """Send the ``zennas`` loggers' records (INFO and up) to ``save_dir/evolution_search.log``."""
+    h = logging.FileHandler(save_dir / LOG_NAME, mode="a" if append else "w", encoding="utf-8")
+    h.setFormatter(logging.Formatter(LOG_FORMAT))
+    h.setLevel(logging.INFO)
+    root = logging.getLogger("zennas")
+    h._zennas_level = root.level  # type: ignore[attr-defined]
+    if root.getEffectiveLevel() > logging.INFO:  # library use without logging set up: still write the log
+        root.setLevel(logging.INFO)
+    root.addHandler(h)
+    return h
+
+
+def log_to_file(handler: logging.Handler | None, message: str, exc: BaseException | None = None) -> None:
+    """One ERROR record in the run's log only (not on the console), with ``exc``'s traceback if given."""
+    if handler is not None:
+        handler.handle(logging.makeLogRecord({"name": "zennas.search", "levelno": logging.ERROR, "levelname": "ERROR",
+                                              "msg": message, "exc_info": (type(exc), exc, exc.__traceback__)
+                                              if exc is not None else None}))
+
+
+def close_log(handler: logging.Handler | None) -> None:
+    if handler is not None:
+        root = logging.getLogger("zennas")
+        root.removeHandler(handler)
+        root.setLevel(getattr(handler, "_zennas_level", logging.NOTSET))
+        handler.close()
 
 
 class CandidateLog:
@@ -103,6 +136,9 @@ def pareto_front(xs: list[float], ys: list[float]) -> tuple[list[float], list[fl
 def write_plots(save_dir: Path, history: list[tuple[int, float, float]], points: dict[str, list[float]],
                 proxy: str) -> list[Path]:
     """PNG plots; ``history`` = (iteration, seconds, best score), ``points`` = score/params/flops lists."""
+    mpl_log = logging.getLogger("matplotlib")
+    level = mpl_log.level
+    mpl_log.setLevel(logging.ERROR)  # "Matplotlib is building the font cache ..." is not the search's news
     try:
         import matplotlib
 
@@ -111,6 +147,8 @@ def write_plots(save_dir: Path, history: list[tuple[int, float, float]], points:
     except Exception as exc:  # noqa: BLE001 - optional
         logger.info("plots skipped (%s)", exc)
         return []
+    finally:
+        mpl_log.setLevel(level)
     out_dir = save_dir / "plots"
     out_dir.mkdir(exist_ok=True)
     written = []

@@ -20,17 +20,13 @@ logger = logging.getLogger("zennas.search")
 
 
 def resolve_device(device: str) -> str:
-    import torch
+    from zennas.devices import DeviceError
+    from zennas.devices import resolve_device as check
 
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if str(device).startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(f"device {device!r}: CUDA is not available on this machine (use --device cpu)")
     try:
-        torch.device(device)
-    except (RuntimeError, ValueError) as exc:
-        raise ConfigError(f"device {device!r}: {exc}") from None
-    return device
+        return check(device)
+    except DeviceError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _config_options(cls: type, cfg: SearchConfig) -> dict[str, Any]:
@@ -70,13 +66,15 @@ def initial_structure(cfg: SearchConfig) -> str | None:
     ``plainnet_struct_txt``), or None."""
     try:
         if cfg.plainnet_struct:
-            return to_str(parse(cfg.plainnet_struct.strip()))
+            return to_str(parse(cfg.plainnet_struct.strip(), rechain=cfg.rechain))
         if cfg.plainnet_struct_txt:
             if not Path(cfg.plainnet_struct_txt).is_file():
                 raise ConfigError(f"plainnet_struct_txt: file {cfg.plainnet_struct_txt!r} not found")
-            return to_str(parse(read_structure_file(cfg.plainnet_struct_txt)))
+            return to_str(parse(read_structure_file(cfg.plainnet_struct_txt), rechain=cfg.rechain))
     except StructureParseError as exc:
-        raise ConfigError(f"initial structure: {exc}") from None
+        raise ConfigError(f"initial structure: {exc.summary}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"plainnet_struct_txt: cannot read {cfg.plainnet_struct_txt!r}: {exc}") from None
     return None
 
 

@@ -6,6 +6,13 @@ sequence (naming the key), restores the strategy (population in list order, RNG)
 truncates ``candidates.jsonl`` to its length at the checkpoint before reading the score cache back from
 it, so a resumed run visits exactly the candidates an uninterrupted run would.  A dry run works in a
 temporary folder and leaves nothing behind.
+
+Everything is checked before a run's files are touched: the save directory (a writable folder, not a
+file), an existing search (refused unless ``--resume`` / ``--overwrite``), a resumed config, the proxy's
+options, the budgets' availability and the initial structure against them.  Only then are old outputs
+removed (a new run or ``--overwrite``, the log included) and ``evolution_search.log`` opened (appended to
+on ``--resume``).  Logs and checkpoints follow ``log_every`` / ``checkpoint_every`` iterations and, at the
+latest, ``log_every_seconds`` / ``checkpoint_every_seconds``.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from zennas.search import outputs as out
 from zennas.search.budgets import LatencyBudget
 from zennas.search.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
-from zennas.search.config import ConfigError, SearchError, recorded, resume_differences
+from zennas.search.config import ConfigError, SearchError, check_proxy_options, recorded, resume_differences
 from zennas.search.reporters import Reporter, default_reporters, notify
 
 if TYPE_CHECKING:
@@ -82,41 +89,62 @@ class Runner:
     def _run(self, save_dir: Path) -> SearchResult:
         cfg, engine = self.cfg, self.engine
         self.save_dir = save_dir
-        ckpt = self._prepare_dir(save_dir)
+        # ---- checks: nothing below writes until _prepare_dir
+        if not cfg.dry_run or cfg.save_dir:  # a dry run checks the folder a real run would use
+            check_save_dir(save_dir if not cfg.dry_run else Path(cfg.save_dir))
+        ckpt = self._existing_run(save_dir)
         if ckpt is not None:
             self._check_resume_config(ckpt)
             seed = int(ckpt["seed"])
         else:
             seed = cfg.seed if cfg.seed is not None else int.from_bytes(os.urandom(8), "little") & (2**63 - 1)
+        check_proxy_options(cfg.zero_shot_score, cfg.proxy_options)
+        skip = self._unavailable_budgets()
+        budgets = engine.budgets.without(skip) if skip else engine.budgets
+        engine.check_initial(skip)
+        logp = save_dir / out.CANDIDATES
+        if ckpt is not None:
+            self._check_log(ckpt, logp)
+        # ---- the run
         cfg.seed = seed
         if cfg.threads:
             import torch
 
             torch.set_num_threads(cfg.threads)
-        skip = self._unavailable_budgets()
-        budgets = engine.budgets.without(skip) if skip else engine.budgets
-        engine.check_initial(skip)
+        self._prepare_dir(save_dir, fresh=ckpt is None)
+        log_file = None if cfg.dry_run else out.open_log(save_dir, append=ckpt is not None)
+        try:
+            return self._session(ckpt, seed, budgets, logp)
+        except Exception as exc:  # the reason goes into the run's log too (the CLI prints it once on stderr)
+            out.log_to_file(log_file, f"search stopped with an error: {exc}", exc if not isinstance(exc, SearchError)
+                            else None)
+            raise
+        finally:
+            out.close_log(log_file)
+
+    def _session(self, ckpt: dict[str, Any] | None, seed: int, budgets, logp: Path) -> SearchResult:
+        cfg, engine = self.cfg, self.engine
         engine.start(seed, budgets)
         st = engine.state
-        logp = save_dir / out.CANDIDATES
         if ckpt is not None:
             self._restore(ckpt, logp)
         else:
             self.log = out.CandidateLog(logp)
-        out.write_config(save_dir, {**recorded(cfg), "resolved": engine.resolved()})
+        out.write_config(self.save_dir, {**recorded(cfg), "resolved": engine.resolved()})
         max_iter = (min(cfg.evolution_max_iter, max(0, min(2, cfg.dry_run_iterations))) if cfg.dry_run
                     else cfg.evolution_max_iter)
-        reporters = default_reporters(cfg, save_dir, max_iter, st.t)
+        reporters = default_reporters(cfg, self.save_dir, max_iter, st.t)
         old_handlers = self._install_signals()
-        t_start = time.perf_counter()
         try:
             try:
-                stopped_by = self._loop(max_iter, t_start, reporters)
+                stopped_by = self._loop(max_iter, reporters)
+                if st.t > st.t_at_start:  # the final state (log line, TensorBoard)
+                    notify(reporters, "on_log", engine.snapshot(st.t, st.elapsed_now()))
             finally:
-                for s, h in old_handlers.items():
-                    signal.signal(s, h)
+                for sig, h in old_handlers.items():
+                    signal.signal(sig, h)
                 notify(reporters, "on_loop_end")
-            st.elapsed_before += time.perf_counter() - t_start
+            st.stop_clock()
             if cfg.dry_run:
                 stopped_by = "dry_run"
             st.finished = stopped_by in ("iterations", "dry_run")
@@ -127,31 +155,58 @@ class Runner:
         finally:
             notify(reporters, "close")
         best = engine.strategy.population.best
-        return SearchResult(save_dir, best.structure if best else None, best.score if best else None, st.t,
+        logger.info(self._final_message(stopped_by, best))
+        return SearchResult(self.save_dir, best.structure if best else None, best.score if best else None, st.t,
                             stopped_by, st.counters(), [m.to_dict() for m in engine.strategy.population.sorted()],
                             engine.resolved())
 
+    def _final_message(self, stopped_by: str, best) -> str:
+        cfg, st = self.cfg, self.engine.state
+        if stopped_by == "iterations":
+            why = f"finished its {st.t:,} iterations (evolution_max_iter)"
+        elif stopped_by == "time_budget":
+            why = f"stopped at the time budget of {cfg.time_budget:g} s after {st.t:,} iterations"
+        elif stopped_by == "patience":
+            why = f"stopped after {cfg.patience:,} iterations without a new best (patience), at iteration {st.t:,}"
+        elif stopped_by == "interrupted":
+            why = f"was interrupted at iteration {st.t:,} (continue it with --resume)"
+        else:  # a dry run: its temporary folder is gone
+            return f"dry run: {st.t} iterations, best score {best.score:.6g}" if best else f"dry run: {st.t} iterations"
+        where = (f"best score {best.score:.6g}, structure in {self.save_dir / out.BEST_TXT}" if best is not None
+                 else "no candidate was admitted")
+        return f"search {why} in {st.elapsed_before:.1f} s: {where}"
+
     # ---------------------------------------------------------------- the loop (stop criteria, checkpoints)
-    def _loop(self, max_iter: int, t_start: float, reporters: list[Reporter]) -> str:
+    def _loop(self, max_iter: int, reporters: list[Reporter]) -> str:
         cfg, engine, st = self.cfg, self.engine, self.engine.state
         first = True
+        last_log = last_ckpt = time.perf_counter()
         while st.t < max_iter:
             t = st.t
             if self._stop_signal is not None:
                 return "interrupted"
-            if not first and t % cfg.checkpoint_every == 0 and not cfg.dry_run:
+            now = time.perf_counter()
+            if not first and not cfg.dry_run and (t % cfg.checkpoint_every == 0 or (
+                    cfg.checkpoint_every_seconds and now - last_ckpt >= cfg.checkpoint_every_seconds)):
                 self._save(periodic=True)
+                last_ckpt = now
             first = False
-            elapsed = st.elapsed_before + time.perf_counter() - t_start
+            elapsed = st.elapsed_now()
             if cfg.time_budget is not None and elapsed >= cfg.time_budget:
-                logger.info("time budget of %.0f s reached at iteration %d", cfg.time_budget, t)
+                logger.info("time budget of %g s reached at iteration %d", cfg.time_budget, t)
                 return "time_budget"
             best = engine.strategy.population.best
             if cfg.patience is not None and best is not None and t - st.last_improvement >= cfg.patience:
                 logger.info("no new best for %d iterations: stopping at iteration %d", cfg.patience, t)
                 return "patience"
+            if t >= 1 and t % cfg.log_every == 0:  # the engine reports at the top of this step
+                last_log = now
+            elif t >= 1 and cfg.log_every_seconds and now - last_log >= cfg.log_every_seconds:
+                engine.strategy.trim()  # what the step does first anyway: the snapshot shows the trimmed population
+                notify(reporters, "on_log", engine.snapshot(t, elapsed))
+                last_log = now
             rec, stop = engine.step(t, elapsed, reporters)
-            self.log.write(rec.to_log(t, st.elapsed_before + time.perf_counter() - t_start))
+            self.log.write(rec.to_log(t, st.elapsed_now()))
             if stop is not None:
                 raise SearchError(stop)
             st.t = t + 1
@@ -172,12 +227,17 @@ class Runner:
         return ()
 
     # ---------------------------------------------------------------- save dir, resume
-    def _prepare_dir(self, save_dir: Path) -> dict[str, Any] | None:
+    def _existing_run(self, save_dir: Path) -> dict[str, Any] | None:
+        """The checkpoint to resume from (None: a new run); refuses to replace a search without
+        ``--overwrite``.  Reads only."""
         cfg = self.cfg
-        save_dir.mkdir(parents=True, exist_ok=True)
+        if not save_dir.is_dir():
+            return None
         try:
             ckpt = load_checkpoint(save_dir)
         except ValueError as exc:  # includes json.JSONDecodeError
+            if cfg.overwrite and not cfg.resume:
+                return None
             raise SearchError(f"unreadable checkpoint in {save_dir}: {exc}; use --overwrite to start again") from None
         has_best = (save_dir / out.BEST_TXT).exists()
         if cfg.resume:
@@ -186,18 +246,23 @@ class Runner:
                     raise SearchError(f"{save_dir}: best_structure.txt exists but there is no {CHECKPOINT_NAME} "
                                       f"to resume from; use --overwrite to start again")
                 logger.warning("--resume: no checkpoint in %s, starting a new search", save_dir)
-            else:
-                return ckpt
-        elif ckpt is not None or has_best:
-            if not cfg.overwrite:
-                what = out.BEST_TXT if has_best else CHECKPOINT_NAME
-                raise SearchError(f"{save_dir} already holds a search ({what} exists). Use --resume to continue "
-                                  f"it or --overwrite to start again (the original silently skipped).")
-        for name in (out.CANDIDATES, out.BEST_TXT, out.BEST_JSON, out.POPULATION, CHECKPOINT_NAME, out.CONFIG_YAML):
+            return ckpt
+        if (ckpt is not None or has_best) and not cfg.overwrite:
+            what = out.BEST_TXT if has_best else CHECKPOINT_NAME
+            raise SearchError(f"{save_dir} already holds a search ({what} exists). Use --resume to continue "
+                              f"it or --overwrite to start again (the original silently skipped).")
+        return None
+
+    def _prepare_dir(self, save_dir: Path, fresh: bool) -> None:
+        """Create the folder; for a new run remove the outputs of an earlier one (checked by _existing_run)."""
+        save_dir.mkdir(parents=True, exist_ok=True)
+        if not fresh:
+            return
+        for name in (out.CANDIDATES, out.BEST_TXT, out.BEST_JSON, out.POPULATION, CHECKPOINT_NAME, out.CONFIG_YAML,
+                     out.LOG_NAME):
             (save_dir / name).unlink(missing_ok=True)
         for name in ("plots", "tensorboard"):
             shutil.rmtree(save_dir / name, ignore_errors=True)
-        return None
 
     def _check_resume_config(self, ckpt: dict[str, Any]) -> None:
         diff = resume_differences(ckpt.get("config", {}), self.cfg)
@@ -206,14 +271,17 @@ class Runner:
         if diff:
             raise SearchError("cannot resume: the config differs from the checkpoint's in " + ", ".join(diff))
 
-    def _restore(self, ckpt: dict[str, Any], logp: Path) -> None:
-        engine, st = self.engine, self.engine.state
-        st.restore(ckpt)
-        engine.strategy.load_state_dict(ckpt)
+    @staticmethod
+    def _check_log(ckpt: dict[str, Any], logp: Path) -> None:
         have = logp.stat().st_size if logp.exists() else 0
         if have < ckpt["log_bytes"]:
             raise SearchError(f"cannot resume: {logp} has {have} bytes but the checkpoint expects at least "
                               f"{ckpt['log_bytes']} (was it edited or deleted?); use --overwrite to start again")
+
+    def _restore(self, ckpt: dict[str, Any], logp: Path) -> None:
+        engine, st = self.engine, self.engine.state
+        st.restore(ckpt)
+        engine.strategy.load_state_dict(ckpt)
         self.log = out.CandidateLog(logp, truncate_to=ckpt["log_bytes"])
         records = list(out.read_candidates(logp))
         engine.evaluator.restore(records)
@@ -269,4 +337,18 @@ class Runner:
         notify(reporters, "on_finish", self)
 
 
-__all__ = ["Runner", "SearchResult"]
+def check_save_dir(save_dir: Path) -> None:
+    """``save_dir`` is (or can be created as) a folder this process can write in (ConfigError otherwise)."""
+    if save_dir.exists() and not save_dir.is_dir():
+        raise ConfigError(f"save_dir {str(save_dir)!r} is a file, not a folder; give another --save_dir")
+    probe = save_dir
+    while not probe.exists():  # the nearest existing ancestor must be a writable folder
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ConfigError(f"save_dir {str(save_dir)!r} cannot be created: {str(probe)!r} is a file")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise ConfigError(f"save_dir {str(save_dir)!r}: no permission to write in {str(probe)!r}; give another "
+                          f"--save_dir")
+
+
+__all__ = ["Runner", "SearchResult", "check_save_dir"]

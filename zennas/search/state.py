@@ -32,7 +32,14 @@ class SearchState:
         self.stopped_by = ""
 
     def elapsed_now(self) -> float:
+        """Seconds of search so far, over every session of this run (a resume continues the count)."""
         return self.elapsed_before + time.perf_counter() - self._t0
+
+    def stop_clock(self) -> None:
+        """End of a session: fold this session's time into ``elapsed_before`` once (so a checkpoint
+        written afterwards, and the next resume, count it once)."""
+        self.elapsed_before = self.elapsed_now()
+        self._t0 = time.perf_counter()
 
     def counters(self) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in self._COUNTERS}

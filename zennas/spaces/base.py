@@ -26,10 +26,10 @@ from typing import Any, ClassVar, Iterable, Sequence
 
 import numpy as np
 
-from zennas.block import Block, smart_round
+from zennas.block import MAX_ARG, Block, smart_round
 from zennas.blocks import BLOCKS
 from zennas.registry import Registry
-from zennas.structure import parse, to_str
+from zennas.structure import parse, rechain, to_str
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,9 @@ logger = logging.getLogger(__name__)
 CHANNEL_FACTORS: tuple[float, ...] = (2.5, 2, 1.5, 1.25, 1, 1 / 1.25, 1 / 1.5, 1 / 2, 1 / 2.5)
 #: ZEN's sub-layer deltas, in the original order.
 SUBLAYER_DELTAS: tuple[int, ...] = (0, 1, 2, -1, -2)
+#: the widest channel count a mutation proposes (an expansion by up to 8x stays within the parser's MAX_ARG);
+#: no budgeted search gets near it
+WIDTH_LIMIT = MAX_ARG // 8
 CONV_ARGS = ("in", "out", "s", "L")
 RES_ARGS = ("in", "out", "s", "B", "L")
 
@@ -65,12 +68,11 @@ def channel_candidates(
     c: float, *, max_channels: int | None = 2048, min_channels: int = 8, base: int = 8
 ) -> list[int]:
     """ZEN channel list of width ``c``: the 9 scaled widths, clamped to [min, max], smart-rounded to
-    ``base``, de-duplicated, sorted descending.  ``max_channels=None`` = no cap (IDW_fixfc)."""
+    ``base``, de-duplicated, sorted descending.  ``max_channels=None`` = no cap (IDW_fixfc) below
+    :data:`WIDTH_LIMIT`, so a child is always a valid structure (widths of an expansion stay <= MAX_ARG)."""
     vals = []
     for f in CHANNEL_FACTORS:
-        x = max(min_channels, c * f)
-        if max_channels is not None:
-            x = min(max_channels, x)
+        x = min(max(min_channels, c * f), WIDTH_LIMIT if max_channels is None else max_channels)
         vals.append(smart_round(x, base))
     return sorted(set(vals), reverse=True)
 
@@ -102,29 +104,6 @@ def kernel_of(b: Any) -> int | None:
     cls = b if isinstance(b, type) else type(b)
     k = getattr(cls, "K", None)
     return int(k) if isinstance(k, int) else None
-
-
-def rechain(blocks: Sequence[Block], in_channels: int | None = None) -> list[Block]:
-    """Set every block's input channels to the previous block's output (ZEN re-chaining).
-
-    The first block keeps its input unless ``in_channels`` is given.  Blocks without an input-channel
-    argument are left as they are (their output is taken as their input).
-    """
-    out: list[Block] = []
-    prev: int | None = in_channels
-    for b in blocks:
-        if prev is not None:
-            try:
-                if b.in_channels != prev:
-                    b = b.with_in_channels(prev)
-            except AttributeError:
-                pass
-        out.append(b)
-        try:
-            prev = b.out_channels
-        except AttributeError:
-            pass
-    return out
 
 
 def stride_schedule(blocks: Sequence[Block]) -> list[int]:

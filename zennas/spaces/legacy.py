@@ -152,7 +152,7 @@ def load_space_file(path: str | Path, **options: Any) -> SearchSpace:
 
 def _instantiate(cls: type[SearchSpace], options: dict[str, Any], *, where: str) -> SearchSpace:
     try:
-        return cls(**options)
+        space = cls(**options)
     except TypeError as exc:
         params = [
             n
@@ -166,3 +166,11 @@ def _instantiate(cls: type[SearchSpace], options: dict[str, Any], *, where: str)
             f"search space {cls.name!r} ({where}): bad options {sorted(options)}: {exc}; "
             f"accepted: {sorted(set(params))}"
         ) from exc
+    check = getattr(space, "check_definition", None)
+    if check is not None:  # e.g. a block name in a space's lists that no block registers: said now, not mid-search
+        try:
+            check()
+        except (ValueError, KeyError) as exc:
+            msg = str(exc).strip("'\"")
+            raise SearchSpaceError(f"search space {cls.name!r} ({where}): {msg}") from None
+    return space

@@ -39,6 +39,17 @@ class ZenListSpace(SearchSpace):
     def res_types(self) -> list[str]:
         return [t for g in self.groups for t in g]
 
+    def check_definition(self) -> None:
+        """Every block type of ``groups`` is a registered block (ValueError naming the unknown one)."""
+        from zennas.blocks import BLOCKS
+
+        for t in self.res_types():
+            if t not in BLOCKS:
+                close = BLOCKS.suggestions(t)
+                hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+                raise ValueError(f"groups name the block {t!r}, which no block file registers{hint} (fix the name, "
+                                 f"or load the file defining it with --plugins)")
+
     def is_legal(self, block: Block) -> bool:
         return is_conv_like(block) or block.NAME in self.res_types()
 

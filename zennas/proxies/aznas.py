@@ -136,7 +136,7 @@ class AZNAS(Proxy):
         formula="components E = Σ_l H(eig cov f_l), P = min_l ΔH, T = mean(-σ-1/σ+2), C = FLOPs; "
                 "population score Σ_m log(rank_m/n)",
         needs_data=False, needs_backward=True, scale="linear", bn_mode="train", init="kaiming",
-        default_batch_size=64,
+        default_batch_size=64, options=("component",),
     )
 
     def compute(self, model, ctx: ProxyContext):

@@ -30,7 +30,7 @@ class SNIP(Proxy):
     info = ProxyInfo(
         name="SNIP", aliases=("snip",), formula="Σ_w |w ⊙ ∂CE/∂w| over conv/linear weights",
         needs_data=True, needs_labels=True, needs_backward=True, scale="linear", bn_mode="train",
-        init="default", default_batch_size=64,
+        init="default", default_batch_size=64, options=("log",),
     )
 
     def compute(self, model, ctx: ProxyContext):

@@ -76,7 +76,7 @@ class SWAP(Proxy):
         name="SWAP", aliases=("swap", "swap-score"),
         formula="log |{distinct per-unit ReLU sign patterns over N samples}| - (Θ_k - μ)²/σ (reg. optional)",
         needs_data=True, needs_backward=False, scale="log", bn_mode="train", init="gaussian",
-        default_batch_size=16,
+        default_batch_size=16, options=("mu", "sigma"),
     )
 
     def compute(self, model, ctx: ProxyContext):

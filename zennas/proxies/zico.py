@@ -63,7 +63,7 @@ class ZiCo(Proxy):
         name="ZiCo", aliases=("zico",),
         formula="Σ_layers log Σ_w mean_b|∂CE/∂w| / std_b(∂CE/∂w), B = 2 batches",
         needs_data=True, needs_labels=True, needs_backward=True, scale="log", bn_mode="train",
-        init="default", default_batch_size=64,
+        init="default", default_batch_size=64, options=("batches",),
     )
 
     def compute(self, model, ctx: ProxyContext):

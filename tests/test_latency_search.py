@@ -109,7 +109,7 @@ def test_auto_mode_uses_a_table_when_there_is_one(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="zennas.search"):
         est = make_estimator(cfg, "cpu")
     assert isinstance(est, MeasuredLatency)  # no table (tests use an empty ZENNAS_LATENCY_DIR)
-    assert "build one with: benchmark_network_latency.py --build_lut" in caplog.text
+    assert "build one on the target device with: benchmark_network_latency.py --build_lut" in caplog.text
     path, _ = predictor_table(tmp_path)
     est = make_estimator(search_cfg(tmp_path, budget_latency=1.0, latency_lut=str(path)), "cpu")
     assert isinstance(est, TableLatency) and est.mode == "predictor"
@@ -129,7 +129,7 @@ def test_latency_preset_without_a_gpu_says_how_to_build_a_table():
     cfg = build_config(("preset", load_yaml(config_path("Zen_NAS_ImageNet_latency0.1ms"))))
     assert cfg.latency_mode == "auto" and cfg.latency_verify_top == 5
     ok, why = make_estimator(cfg, "cpu").available()
-    assert not ok and "CUDA is not available" in why
+    assert not ok and "latency device 'cuda' is not available" in why and "--latency_lut" in why
     assert ("benchmark_network_latency.py --build_lut --config Zen_NAS_ImageNet_latency0.1ms --input_image_size 224"
             " --num_classes 1000 --batch_size 64 --dtype float16 --device cuda") in why
 

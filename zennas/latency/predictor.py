@@ -101,23 +101,26 @@ class TablePredictor:
         return self._interp[1]
 
     # ---------------------------------------------------------------- networks
-    def network_features(self, blocks: Sequence[Block], resolution: int, num_classes: int) -> tuple[float, ...]:
-        """(S = sum of entries, units executed, weight elements) of a network, per batch."""
+    def network_features(self, blocks: Sequence[Block], resolution: int, num_classes: int,
+                         weights: bool = True) -> tuple[float, float, float]:
+        """(S = sum of entries, units executed, weight elements; 0 unless ``weights``) of a network, per batch."""
         units = network_units(blocks, resolution, num_classes, opts=self.opts)
         if self.timer is not None:
             self._measure_missing(units)
-        s = n = w = 0.0
+        times, s, n, w = self._times, 0.0, 0, 0.0
         for u, c in units:
-            s += c * self.unit_time(u)
+            t = times.get(u.key)
+            s += c * (t if t is not None else self.unit_time(u))
             n += c
-            w += c * unit_features(u, self.opts)[2]
-        return s, n, w
+            if weights:
+                w += c * unit_features(u, self.opts)[2]
+        return s, float(n), w
 
     def predict_batch(self, blocks: Sequence[Block], resolution: int, num_classes: int = 1000) -> float:
         """Predicted seconds per batch (the calibrated model; the plain sum if the table has no calibration
         for this resolution and class count)."""
-        x = self.network_features(blocks, resolution, num_classes)
         cal = self.table.calibration(self.setting, resolution, num_classes)
+        x = self.network_features(blocks, resolution, num_classes, weights=cal is not None and cal["model"] == "affine")
         return x[0] if cal is None else apply_model(cal["model"], cal["coef"], x)
 
     def predict(self, blocks: Sequence[Block], resolution: int, num_classes: int = 1000) -> float:
@@ -254,8 +257,18 @@ def fit_model(model: str, X: Sequence[tuple[float, ...]], y: Sequence[float]) ->
 
 
 def apply_model(model: str, coef: Sequence[float], x: tuple[float, ...]) -> float:
-    A, fixed = _design(model, [x])
-    return float(max(fixed[0] + float(A[0] @ np.array(coef)), 1e-9))
+    """The model's prediction for network features x = (S, units, weights): ``offset`` S + o0, ``units``
+    S + o0 + o1 * units, ``affine`` s * S + o0 + w * weights (at least 1 ns)."""
+    S, n, w = x
+    if model == "offset":
+        v = S + coef[0]
+    elif model == "units":
+        v = S + coef[0] + coef[1] * n
+    elif model == "affine":
+        v = coef[0] * S + coef[1] + coef[2] * w
+    else:
+        raise LatencyError(f"unknown latency model {model!r}; use one of {', '.join(MODELS)}")
+    return max(float(v), 1e-9)
 
 
 def loo_errors(model: str, X: Sequence[tuple[float, ...]], y: Sequence[float]) -> dict[str, float]:

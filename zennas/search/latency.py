@@ -112,8 +112,8 @@ def _make_estimator(cfg: Any, lat_device: str) -> LatencyEstimator:
     why = ""
     try:
         path: Path | None = Path(cfg.latency_lut) if cfg.latency_lut else default_table_path(lat_device)
-    except LatencyError as exc:  # the latency device is not here: no per-device default table
-        path, why = None, f"no latency table named (--latency_lut) and {exc}"
+    except LatencyError:  # the latency device is not here: no per-device default table
+        path, why = None, "no latency table given (--latency_lut)"
     table = LatencyTable.load(path) if path is not None and path.is_file() else None
     if table is not None:  # e.g. the one thread count the table holds when --threads is not given
         setting = table.find_setting(setting.batch_size, setting.dtype, setting.channels_last, cfg.threads) or setting
@@ -127,7 +127,7 @@ def _make_estimator(cfg: Any, lat_device: str) -> LatencyEstimator:
                             num_classes=cfg.num_classes)
     why = why or (f"latency table {path} has no entries for {setting.describe()}" if table is not None
                   else f"no latency table at {path}")
-    hint = f"{why}; build one with: {build_command(cfg, lat_device)}"
+    hint = f"{why}; build one on the target device with: {build_command(cfg, lat_device)}"
     if lut and path is not None:
         logger.warning("latency budget: %s; lut mode starts it (every new unit is timed and added)", why)
         return TableLatency(LatencyTable.open(path, lat_device), setting, mode="lut", timer=timer,

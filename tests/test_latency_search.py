@@ -23,6 +23,14 @@ from zennas.structure import parse
 S0 = NETS[0]
 
 
+@pytest.fixture(autouse=True)
+def _restore_threads():
+    """A search with ``threads`` pins torch's threads for the process: give the next test what it had."""
+    n = torch.get_num_threads()
+    yield
+    torch.set_num_threads(n)
+
+
 def search_cfg(tmp_path, **kw):
     base = dict(zero_shot_score="Params", plainnet_struct=S0, input_image_size=16, num_classes=10,
                 population_size=8, evolution_max_iter=60, seed=0, save_dir=str(tmp_path / "run"), threads=1,

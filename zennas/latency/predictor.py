@@ -22,7 +22,6 @@ else the same role and resolution; else all).  With a :class:`~zennas.latency.lu
 from __future__ import annotations
 
 import heapq
-import itertools
 import logging
 import math
 import statistics
@@ -33,13 +32,13 @@ import numpy as np
 from zennas.block import DEFAULT_OPTIONS, Block, Options
 from zennas.latency.lut import LatencyTable, Setting, Timer
 from zennas.latency.measure import LatencyError
-from zennas.latency.units import Unit, network_units, unit_features
+from zennas.latency.units import Unit, network_units, unit_features, unit_ops
 
 logger = logging.getLogger(__name__)
 
 STATISTICS = ("median", "min")
 MODELS = ("offset", "units", "affine")
-NEIGHBOURS = 4
+NEIGHBOURS = 8
 
 
 class TablePredictor:
@@ -151,72 +150,104 @@ class TablePredictor:
 
 
 class Interpolator:
-    """Missing units from the entries ``(unit, seconds)``: cost model g = a + b * operators + c * MACs +
-    d * memory elements (non-negative, fitted on relative errors over all entries), rescaled by the
-    weighted geometric mean of entry / g over the ``NEIGHBOURS`` nearest entries (L1 distance of log
-    features, weights 1 / (distance + 0.05)) of the same kind (role, type, stride, resolution), else of
-    the same role and resolution, else of all entries."""
+    """Missing units from the entries ``(unit, seconds)``.
+
+    Base model: a unit costs the sum over the operators it runs (:func:`~zennas.latency.units.unit_ops`) of
+    ``a_k + b_k * MACs + c_k * memory elements`` for the operator's kind k (``ConvKXk3s2``, ``BN``, ...), plus
+    a constant per unit; all coefficients non-negative, fitted on relative errors over every entry (so a
+    7x7 convolution, a 1x1 one and a BN each get their own efficiency).  Kinds the table never saw use one
+    generic (count, MACs, memory) cost.  The base model is then rescaled by the shrunk, weighted geometric
+    mean of entry / model over the ``NEIGHBOURS`` nearest entries (L1 distance of log MACs, memory,
+    operators; weights 1 / (distance + 0.05), shrink n / (n + 1)) of the same kind (role, type, stride,
+    resolution)."""
 
     def __init__(self, rows: Sequence[tuple[Unit, float]], opts: Options = DEFAULT_OPTIONS) -> None:
         self.opts = opts
-        feats = [self._x(unit_features(u, opts)) for u, _ in rows]
+        kinds = sorted({k for u, _ in rows for k, _, _ in unit_ops(u, opts)})
+        self.col = {k: 3 * i for i, k in enumerate(kinds)}
+        X = np.array([self._x(u) for u, _ in rows])
         y = np.array([t for _, t in rows])
-        self.coef = [float(c) for c in nonneg_relative_lstsq(np.array(feats), y)]
+        scale = np.where(X.max(0) > 0, X.max(0), 1.0)
+        coef = nonneg_relative_lstsq(X / scale, y) / scale
+        self.kind_coef = {k: tuple(float(v) for v in coef[i:i + 3]) for k, i in self.col.items()}
+        per_kind = coef[: 3 * len(self.col)].reshape(-1, 3)
+        self.generic = tuple(float(v) for v in (per_kind.mean(0) if len(per_kind) else np.zeros(3)))
+        self.const = float(coef[-1])
         self.groups: dict[tuple, list[tuple[tuple[float, ...], float]]] = {}
-        for (u, t), x in zip(rows, feats):
-            point = (self._logf(x), math.log(t / max(self._g(x), 1e-12)))
-            for level, key in enumerate(self._keys(u)):
-                self.groups.setdefault((level, *key), []).append(point)
+        for u, t in rows:
+            self.groups.setdefault(self._key(u), []).append((self._logf(u), math.log(t / self.base(u))))
+
+    def _x(self, u: Unit) -> np.ndarray:
+        """Per kind (count, MACs, memory), then (count, MACs, memory) of unseen kinds, then 1."""
+        x = np.zeros(3 * len(self.col) + 4)
+        x[-1] = 1.0
+        for k, macs, mem in unit_ops(u, self.opts):
+            i = self.col.get(k, 3 * len(self.col))
+            x[i] += 1
+            x[i + 1] += macs
+            x[i + 2] += mem
+        return x
+
+    def _logf(self, u: Unit) -> tuple[float, ...]:
+        macs, mem, _, ops = unit_features(u, self.opts)
+        return math.log1p(macs), math.log1p(mem), math.log1p(ops)
 
     @staticmethod
-    def _x(f: tuple[float, ...]) -> tuple[float, float, float, float]:
-        macs, mem, _, ops = f
-        return 1.0, ops, macs, mem
-
-    @staticmethod
-    def _logf(x: tuple[float, ...]) -> tuple[float, ...]:
-        return tuple(math.log1p(v) for v in x[1:])
-
-    def _g(self, x: tuple[float, ...]) -> float:
-        return sum(a * b for a, b in zip(x, self.coef))
-
-    @staticmethod
-    def _keys(u: Unit) -> tuple[tuple, tuple, tuple]:
+    def _key(u: Unit) -> tuple:
         name, stride = u.type_and_stride()
-        return (u.role, name, stride, u.resolution), (u.role, u.resolution), ()
+        return u.role, name, stride, u.resolution
+
+    def base(self, unit: Unit) -> float:
+        """The operator model alone (kinds the table never saw: the mean per-kind coefficients)."""
+        t, kc, gen = self.const, self.kind_coef, self.generic
+        for k, macs, mem in unit_ops(unit, self.opts):
+            a, b, c = kc.get(k, gen)
+            t += a + b * macs + c * mem
+        return max(t, 1e-9)
 
     def __call__(self, unit: Unit) -> float:
-        x = self._x(unit_features(unit, self.opts))
-        g, lf = max(self._g(x), 1e-9), self._logf(x)
-        for level, key in enumerate(self._keys(unit)):
-            grp = self.groups.get((level, *key))
-            if grp:
-                near = heapq.nsmallest(NEIGHBOURS, ((sum(abs(a - b) for a, b in zip(p, lf)), r) for p, r in grp))
-                w = [1.0 / (d + 0.05) for d, _ in near]
-                return g * math.exp(sum(wi * r for wi, (_, r) in zip(w, near)) / sum(w))
-        return g
+        g, lf = self.base(unit), self._logf(unit)
+        grp = self.groups.get(self._key(unit))
+        if not grp:
+            return g
+        near = heapq.nsmallest(NEIGHBOURS, ((sum(abs(a - b) for a, b in zip(p, lf)), r) for p, r in grp))
+        w = [1.0 / (d + 0.05) for d, _ in near]
+        shrink = len(near) / (len(near) + 1.0)
+        return g * math.exp(shrink * sum(wi * r for wi, (_, r) in zip(w, near)) / sum(w))
+
+
+def nnls(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """argmin_x ||A x - b||^2 subject to x >= 0 (Lawson-Hanson active set)."""
+    n = A.shape[1]
+    passive, x = np.zeros(n, bool), np.zeros(n)
+    w = A.T @ (b - A @ x)
+    for _ in range(3 * n + 10):
+        if passive.all() or np.max(np.where(passive, -np.inf, w)) <= 1e-12:
+            break
+        passive[int(np.argmax(np.where(passive, -np.inf, w)))] = True
+        while True:
+            z = np.zeros(n)
+            z[passive] = np.linalg.lstsq(A[:, passive], b, rcond=None)[0]
+            if np.all(z[passive] > 0):
+                x = z
+                break
+            neg = passive & (z <= 0)
+            step = x[neg] - z[neg]
+            alpha = float(np.min(np.where(step > 0, x[neg] / np.where(step > 0, step, 1.0), 1.0)))
+            x = x + alpha * (z - x)
+            passive &= x > 1e-15
+            x[~passive] = 0.0
+        w = A.T @ (b - A @ x)
+    return x
 
 
 def nonneg_relative_lstsq(X: np.ndarray, y: np.ndarray, target: np.ndarray | None = None,
                           weights: np.ndarray | None = None, nonneg: bool = True) -> np.ndarray:
-    """argmin_c sum w ((X c - target) / y)^2 (target defaults to y), subject to c >= 0 when ``nonneg``
-    (exhaustive over active sets: few columns)."""
+    """argmin_c sum w ((X c - target) / y)^2 (target defaults to y), subject to c >= 0 when ``nonneg``."""
     t = y if target is None else target
     sw = np.sqrt(np.ones_like(y) if weights is None else weights) / y
     Xw, tw = X * sw[:, None], t * sw
-    if not nonneg:
-        return np.linalg.lstsq(Xw, tw, rcond=None)[0]
-    best, best_loss = np.zeros(X.shape[1]), float("inf")
-    for r in range(1, X.shape[1] + 1):
-        for cols in itertools.combinations(range(X.shape[1]), r):
-            c, *_ = np.linalg.lstsq(Xw[:, cols], tw, rcond=None)
-            if np.all(c >= 0):
-                full = np.zeros(X.shape[1])
-                full[list(cols)] = c
-                loss = float(((Xw @ full - tw) ** 2).sum())
-                if loss < best_loss:
-                    best, best_loss = full, loss
-    return best
+    return nnls(Xw, tw) if nonneg else np.linalg.lstsq(Xw, tw, rcond=None)[0]
 
 
 def robust_relative_fit(X: np.ndarray, y: np.ndarray, target: np.ndarray, nonneg: bool,
@@ -299,4 +330,4 @@ def percentage_errors(predicted: Sequence[float], measured: Sequence[float]) -> 
 
 
 __all__ = ["MODELS", "STATISTICS", "TablePredictor", "apply_model", "choose_model", "fit_model", "loo_errors",
-           "nonneg_relative_lstsq", "percentage_errors", "robust_relative_fit"]
+           "nnls", "nonneg_relative_lstsq", "percentage_errors", "robust_relative_fit"]

@@ -163,6 +163,53 @@ def unit_features(unit: Unit, opts: Options = DEFAULT_OPTIONS) -> tuple[float, f
 
 
 @functools.lru_cache(maxsize=200_000)
+def unit_ops(unit: Unit, opts: Options = DEFAULT_OPTIONS) -> tuple[tuple[str, int, int], ...]:
+    """The operators a unit runs, as (kind, true MACs, memory access elements) per image: every leaf
+    block (kind = token name + kernel size + stride, e.g. ``ConvKXk3s2``, ``BN``) and what a container adds
+    itself (``ResBlockProj:own``: its projection and the addition) = its cost minus its children's.  Memory of
+    BN / activations (fused, 0, in the MAC count) is their unfused traffic 2 x output elements (eager mode)."""
+    out: list[tuple[str, int, int]] = []
+    h = unit.resolution
+    for b in unit_blocks(unit, opts):
+        h = _walk_ops(b, h, opts, out)
+    return tuple(out)
+
+
+def _walk_ops(b: Block, h: int, opts: Options, out: list[tuple[str, int, int]]) -> int:
+    """Append the operators of ``b`` read at resolution ``h``; return its output resolution."""
+    cost = b.cost(h, opts)  # the costs compute_costs already cached
+    if not b.children:
+        ho, mem = b.out_res_exact(h), cost.mac
+        if not mem:  # fused into its producer in the MAC count; in eager PyTorch it reads and writes its output
+            try:
+                mem = 2 * b.out_channels * ho * ho
+            except AttributeError:
+                mem = 0
+        out.append((_kind(b), cost.exact_macs, mem))
+        return ho
+    macs, mem, hh = cost.exact_macs, cost.mac, h
+    for child in b.children:
+        branch, hb = (child if isinstance(child, tuple) else (child,)), (h if isinstance(child, tuple) else hh)
+        for x in branch:
+            c = x.cost(hb, opts)
+            macs, mem = macs - c.exact_macs, mem - c.mac
+            hb = _walk_ops(x, hb, opts, out)
+        hh = hb
+    out.append((f"{b.NAME}:own", macs, mem))
+    return b.out_res_exact(h)
+
+
+@functools.lru_cache(maxsize=4096)
+def _kind_of(name: str, k: int | None, stride: int) -> str:
+    return name + (f"k{k}" if k is not None else "") + (f"s{stride}" if stride > 1 else "")
+
+
+def _kind(b: Block) -> str:
+    i = b._ARG_INDEX.get("k")
+    return _kind_of(b.NAME, None if i is None else b.args[i], b.stride)
+
+
+@functools.lru_cache(maxsize=200_000)
 def _ops(b: Block) -> int:
     kids = list(b.iter_children())
     return 1 if not kids else 1 + sum(map(_ops, kids))
@@ -176,4 +223,4 @@ def build_unit(unit: Unit, opts: Options = DEFAULT_OPTIONS) -> "nn.Module":
 
 
 __all__ = ["ROLES", "Unit", "block_units", "build_unit", "head_unit", "network_units", "unit_blocks",
-           "unit_features"]
+           "unit_features", "unit_ops"]

@@ -72,6 +72,8 @@ class Setting:
         """The setting on ``device``: ``threads`` defaults to torch's current CPU threads (0 on CUDA)."""
         import torch
 
+        if str(device).strip().lower() == "auto":
+            device = resolve_device("auto")
         kind = device.type if hasattr(device, "type") else str(device).split(":")[0]
         t = 0 if kind != "cpu" else int(threads or torch.get_num_threads())
         return cls(int(batch_size), dtype_name(dtype), bool(channels_last), t)

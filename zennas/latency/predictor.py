@@ -6,17 +6,17 @@ For a network with units u (counted ``n_u`` times, :func:`zennas.latency.units.n
     predicted = S + o0             ("offset", the base model; o0 = per-network overhead)
 
 ``o0`` is the median of (measured - S) over the calibration networks: the network-level work the units
-do not time (MasterNet's forward, the input, dispatcher and thread-pool start) and what timing units in
-isolation misses (an isolated unit finds its weights in cache; in a network they were evicted).  Two
-learned corrections are fitted too and kept **only if** their leave-one-out error is measurably lower
-(>= 1 point and >= 10 % relative MAPE): ``units`` (o0 + o1 * number of units executed) and ``affine``
-(s * S + o0 + w * weight elements).  The chosen model's leave-one-out errors are its *stated error*.
+do not time (MasterNet's forward and input, the timing boundaries between units).  Units are timed inside
+their network (:class:`~zennas.latency.lut.Timer`), so cache state is already the network's.  Two learned
+corrections are fitted too, minimising absolute relative error, and kept **only if** their leave-one-out
+MAPE is measurably lower (>= 1 point and >= 10 % relative): ``units`` (+ o1 * number of units executed)
+and ``affine`` (s * S + o0 + w * weight elements: what cache misses between units add in proportion).  The
+chosen model's leave-one-out errors are its *stated error* (for structures whose units are all in the table).
 
-Units missing from the table are **interpolated** (a pure function of the table): a per-setting cost model
-g = a + b * MACs + c * memory elements (non-negative, least squares on relative errors) rescaled by the
-geometric mean of t / g over the nearest entries of the same kind (role, block type, stride, resolution;
-else the same role and resolution; else all).  With a :class:`~zennas.latency.lut.Timer` they are
-**measured on demand** and added instead (``lut`` mode: not a pure function, it depends on the machine).
+Units missing from the table are **interpolated** (:class:`Interpolator`, a pure function of the table): a
+per-operator-kind cost model fitted on every entry, rescaled by the nearest entries of the same kind.  With a
+timer they are **measured on demand** (inside their network) and added instead (``lut`` mode: not a pure
+function, it depends on the machine).
 """
 
 from __future__ import annotations

@@ -68,6 +68,16 @@ def space_structures(name: str, n_table: int, n_test: int):
     return cfg, table_nets, walk[::3][:n_test]
 
 
+def clear_caches() -> None:
+    """The memo caches of parsing, costs and table units (what a search fills as it goes)."""
+    from zennas import block
+    from zennas.latency import units
+
+    for f in (block._cached_cost, block._cached_expansion, block._cached_res, units.block_units,
+              units.unit_features, units.unit_ops, units._block_ops, units._ops):
+        f.cache_clear()
+
+
 def timer_for(res: int, batch: int, args) -> Timer:
     heavy = res >= 224 and batch >= 64
     return Timer("cpu", warmup=1 if heavy else args.warmup, repeats=5 if heavy else args.repeats, clock=args.clock)
@@ -93,6 +103,7 @@ def run_case(cfg, table_nets, test_nets, batch: int, dtype: str, table: LatencyT
     p0 = now()
     pred.prepare()  # once per search: the interpolator over the table
     row["prepare_ms"] = round((now() - p0) * 1e3, 2)
+    clear_caches()  # every case meets its structures cold (the dtypes of a space share structures)
     predicted, measured, queries, costs, calls, interp, n_units = [], [], [], [], [], 0, 0
     for b in test_nets:
         before = pred.sources["interpolated"]

@@ -168,15 +168,17 @@ def unit_ops(unit: Unit, opts: Options = DEFAULT_OPTIONS) -> tuple[tuple[str, in
     block (kind = token name + kernel size + stride, e.g. ``ConvKXk3s2``, ``BN``) and what a container adds
     itself (``ResBlockProj:own``: its projection and the addition) = its cost minus its children's.  Memory of
     BN / activations (fused, 0, in the MAC count) is their unfused traffic 2 x output elements (eager mode)."""
-    out: list[tuple[str, int, int]] = []
+    out: tuple[tuple[str, int, int], ...] = ()
     h = unit.resolution
     for b in unit_blocks(unit, opts):
-        h = _walk_ops(b, h, opts, out)
-    return tuple(out)
+        ops, h = _block_ops(b, h, opts)
+        out += ops
+    return out
 
 
-def _walk_ops(b: Block, h: int, opts: Options, out: list[tuple[str, int, int]]) -> int:
-    """Append the operators of ``b`` read at resolution ``h``; return its output resolution."""
+@functools.lru_cache(maxsize=200_000)
+def _block_ops(b: Block, h: int, opts: Options) -> tuple[tuple[tuple[str, int, int], ...], int]:
+    """(operators, output resolution) of ``b`` read at resolution ``h`` (memoised: blocks recur across units)."""
     cost = b.cost(h, opts)  # the costs compute_costs already cached
     if not b.children:
         ho, mem = b.out_res_exact(h), cost.mac
@@ -185,18 +187,18 @@ def _walk_ops(b: Block, h: int, opts: Options, out: list[tuple[str, int, int]]) 
                 mem = 2 * b.out_channels * ho * ho
             except AttributeError:
                 mem = 0
-        out.append((_kind(b), cost.exact_macs, mem))
-        return ho
+        return ((_kind(b), cost.exact_macs, mem),), ho
+    out: tuple[tuple[str, int, int], ...] = ()
     macs, mem, hh = cost.exact_macs, cost.mac, h
     for child in b.children:
         branch, hb = (child if isinstance(child, tuple) else (child,)), (h if isinstance(child, tuple) else hh)
         for x in branch:
             c = x.cost(hb, opts)
             macs, mem = macs - c.exact_macs, mem - c.mac
-            hb = _walk_ops(x, hb, opts, out)
+            ops, hb = _block_ops(x, hb, opts)
+            out += ops
         hh = hb
-    out.append((f"{b.NAME}:own", macs, mem))
-    return b.out_res_exact(h)
+    return out + ((f"{b.NAME}:own", macs, mem),), b.out_res_exact(h)
 
 
 @functools.lru_cache(maxsize=4096)

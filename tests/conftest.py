@@ -7,6 +7,7 @@ git worktree).
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ SHARED = Path(os.environ.get("ZENNAS_SHARED", ROOT.parent / "shared"))
 
 torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
 pytest_plugins = ["train_helpers"]  # session fixtures of the training tests (datasets, one digits run)
+# latency tables: never the user's per-device cache (~/.cache/zennas/latency), in-process or in subprocesses
+os.environ["ZENNAS_LATENCY_DIR"] = tempfile.mkdtemp(prefix="zennas-test-latency-")
 
 
 def shared_file(*parts: str) -> Path:

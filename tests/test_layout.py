@@ -114,7 +114,7 @@ LAYERS = {"zennas.cli": 6, "zennas.search": 5, "zennas.zoo": 5, "zennas.analysis
           "zennas.evaluate": 5, "zennas.export": 5, "zennas.predict": 5, "zennas.pretrained": 5, "zennas.data": 0, "zennas.spaces": 4, "zennas.proxies": 4, "zennas.masternet": 3, "zennas.costs": 3,
           "zennas.genet": 3, "zennas.structure": 2, "zennas.blocks": 1, "zennas.block": 0, "zennas.registry": 0,
           "zennas.plugins": 0, "zennas.modules": 0, "zennas.extra_modules": 0, "zennas.presets": 0,
-          "zennas.latency": 0, "zennas.devices": 0, "zennas.errors": 0, "zennas": 0}
+          "zennas.latency": 4, "zennas.fileio": 0, "zennas.devices": 0, "zennas.errors": 0, "zennas": 0}
 
 
 def layer(mod: str) -> int | None:

@@ -18,7 +18,9 @@ option             budget                 counter
 =================  =====================  ==================================================
 
 A latency estimator is pluggable: :class:`MeasuredLatency` (synchronised measurement, warm-up +
-median) or any :class:`LatencyPredictor` subclass (e.g. a lookup table) implementing ``predict``.
+median; not a pure function: it depends on the machine's load) or any :class:`LatencyPredictor`
+subclass implementing ``predict`` (``zennas.search.latency.TableLatency``: a per-device table + the
+calibrated overhead, a pure function of table and structure).  ``latency_mode`` picks one.
 """
 
 from __future__ import annotations
@@ -242,7 +244,7 @@ def budgets_from_config(cfg, device: str = "cpu", latency_estimator: LatencyEsti
     if cfg.budget_peak is not None:
         out.append(PeakBudget(cfg.budget_peak))
     if cfg.budget_latency is not None:
-        est = latency_estimator or MeasuredLatency(
+        est = latency_estimator or MeasuredLatency(  # EvolutionSearch passes the latency_mode's estimator
             device=cfg.latency_device or device, batch_size=cfg.latency_batch_size or cfg.batch_size,
             dtype=cfg.latency_dtype, warmup=cfg.latency_warmup, repeats=cfg.latency_repeats,
             num_classes=cfg.num_classes)

@@ -84,8 +84,8 @@ class SearchConfig:
     budget_mac: float | None = opt(None, "max memory access cost (elements, ShuffleNet V2 definition)",
                                    positive=True)
     budget_peak: float | None = opt(None, "max peak activation elements of one op", positive=True)
-    budget_latency: float | None = opt(None, "max seconds per image (e.g. 1e-4 or 0.1ms), measured", positive=True,
-                                       seconds=True)
+    budget_latency: float | None = opt(None, "max seconds per image (e.g. 1e-4 or 0.1ms); see --latency_mode",
+                                       positive=True, seconds=True)
     max_layers: int | None = opt(None, "max sum of super-block sub-layers", positive=True)
     params_mode: str = opt("zen", "params budget counter: zen or exact", choices=("zen", "exact"))
     flops_mode: str = opt("zen", "FLOPs budget counter: zen or exact", choices=("zen", "exact"))
@@ -94,6 +94,15 @@ class SearchConfig:
     latency_dtype: str = opt("float32")
     latency_repeats: int = opt(5, minimum=1)
     latency_warmup: int = opt(3)
+    latency_channels_last: bool = opt(False)
+    latency_mode: str = opt("auto", "latency budget: measure (time every candidate), lut (table sums, missing units "
+                            "timed and added), predictor (table sums + interpolation, never times), auto (predictor "
+                            "if a table for the device exists, else measure; default)",
+                            choices=("auto", "measure", "lut", "predictor"))
+    latency_lut: str | None = opt(None, "latency table file (default: the per-device table in ~/.cache/zennas/"
+                                  "latency, see benchmark_network_latency.py --build_lut)")
+    latency_verify_top: int = opt(0, "after the search, time the best K structures and report any over "
+                                  "budget_latency (default 0: off)", minimum=0, resume_free=True)
     max_consecutive_rejections: int = opt(10_000, "error after this many rejected children in a row (default "
                                           "10000)", minimum=1, resume_free=True)
     # --- proxy

@@ -33,6 +33,7 @@ from zennas.search.budgets import BudgetSet, budgets_from_config
 from zennas.search.candidate import Candidate, CandidateRecord, Status
 from zennas.search.config import ConfigError, SearchConfig, SearchError, check_proxy_name
 from zennas.search.evaluator import Evaluator, Score, Scorer
+from zennas.search.latency import make_estimator
 from zennas.search.reporters import Reporter, notify
 from zennas.search.resolve import initial_structure, resolve_device, resolve_space
 from zennas.search.runner import Runner, SearchResult
@@ -69,7 +70,8 @@ class EvolutionSearch:
                                   f"initial structure (plainnet_struct or plainnet_struct_txt)") from None
         self.fix_initialize = fix
         self.s0_blocks = parse(self.s0) if self.s0 else None
-        self.budgets = budgets if budgets is not None else budgets_from_config(cfg, self.device)
+        self.budgets = budgets if budgets is not None else budgets_from_config(
+            cfg, self.device, latency_estimator=make_estimator(cfg, self.device) if cfg.budget_latency else None)
         self.scorer = scorer or Scorer(cfg.zero_shot_score, resolution=cfg.input_image_size,
                                        batch_size=cfg.batch_size, num_classes=cfg.num_classes, device=self.device,
                                        dtype=cfg.proxy_dtype, repeat=cfg.proxy_repeat, gamma=cfg.gamma,

@@ -32,6 +32,7 @@ from zennas.search import outputs as out
 from zennas.search.budgets import LatencyBudget
 from zennas.search.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 from zennas.search.config import ConfigError, SearchError, check_proxy_options, recorded, resume_differences
+from zennas.search.latency import latency_reporters
 from zennas.search.reporters import Reporter, default_reporters, notify
 
 if TYPE_CHECKING:
@@ -133,7 +134,7 @@ class Runner:
         out.write_config(self.save_dir, {**recorded(cfg), "resolved": engine.resolved()})
         max_iter = (min(cfg.evolution_max_iter, max(0, min(2, cfg.dry_run_iterations))) if cfg.dry_run
                     else cfg.evolution_max_iter)
-        reporters = default_reporters(cfg, self.save_dir, max_iter, st.t)
+        reporters = default_reporters(cfg, self.save_dir, max_iter, st.t) + latency_reporters(cfg, engine.device)
         old_handlers = self._install_signals()
         try:
             try:

@@ -41,6 +41,8 @@ import torch
 from _proxy_ranking_io import ROOT, load_cells, read_cache, write_markdown, write_scatter
 
 import zennas.proxies as ZP
+from zennas.proxies.ensemble import COMPONENT_SETTINGS, strip_bn
+from zennas.proxies.ensemble import DEFAULT_ENSEMBLE as ENSEMBLE_COMPONENTS
 from zennas.proxies.ranking import RankEnsemble, bootstrap_ci, greedy_components, kendall, spearman
 from zennas.proxies.swap import regularisation
 from zennas.spaces.nb201 import DATASETS, arch_to_structure
@@ -48,22 +50,16 @@ from zennas.spaces.nb201 import DATASETS, arch_to_structure
 DEFAULT_PROXIES = ("Params,FLOPs,SynFlow,SynFlow[ZEN],Zen,GradNorm,NASWOT,TE-NAS,SNIP,jacob_cov,ZiCo,MeCo,SWAP,"
                    "AZ-NAS")
 #: per-proxy protocol of this benchmark (recorded in meta.json): the setting of the paper that published
-#: the proxy's NB201 correlation. "init": "none" keeps the network's PyTorch default init (drawn under the
-#: fixed seed); "strip_bn": BatchNorm layers replaced by identities (Abdelfattah et al.'s SynFlow, bn=False)
-SETTINGS: dict[str, dict] = {
-    "SynFlow": {"init": "none", "strip_bn": True},
-    "GradNorm": {"init": "none"},
-    "NASWOT": {"init": "none"},
-    "TE-NAS": {"batch_size": 16},  # 16 per-sample backward passes (64 would take ~30 s per cell on 1 core)
-}
+#: the proxy's NB201 correlation (zennas.proxies.ensemble.COMPONENT_SETTINGS, which the search's Ensemble uses)
+SETTINGS: dict[str, dict] = COMPONENT_SETTINGS
 #: extra rows: row name -> (registered proxy, settings)
 VARIANTS: dict[str, tuple[str, dict]] = {
     "SynFlow[ZEN]": ("SynFlow", {}),  # ZEN's search setting: Gaussian N(0,1) init, training-mode BN kept
 }
-#: the default ensemble = what ``--select_ensemble 100`` (greedy forward selection, best prefix) chose on the
-#: FIRST 100 cells of the 200-cell sample with the offline digits data; on the held-out cells 101-200 it reaches
-#: Spearman 0.947 vs 0.909 for the best single row there (AZ-NAS). See the README for both folds.
-DEFAULT_ENSEMBLE = "MeCo,jacob_cov,SynFlow,TE-NAS,AZ-NAS:complexity,AZ-NAS:expressivity,ZiCo,AZ-NAS:progressivity"
+#: the default ensemble (zennas.proxies.ensemble.DEFAULT_ENSEMBLE) = what ``--select_ensemble 100`` (greedy
+#: forward selection, best prefix) chose on the FIRST 100 cells of the 200-cell sample with the offline digits
+#: data; on the held-out cells 101-200 it reaches Spearman 0.946 vs 0.909 for the best single row (AZ-NAS).
+DEFAULT_ENSEMBLE = ",".join(ENSEMBLE_COMPONENTS)
 
 #: population-level rows (not candidates for ensemble selection)
 DERIVED = frozenset({"AZ-NAS", "SWAP-reg", "Ensemble"})
@@ -91,17 +87,6 @@ def _settings_key(row: str, args, data: str) -> str:
     return json.dumps(s, sort_keys=True)
 
 
-def _strip_bn(model: torch.nn.Module) -> torch.nn.Module:
-    import copy
-
-    model = copy.deepcopy(model)
-    for parent in list(model.modules()):
-        for cname, child in list(parent.named_children()):
-            if isinstance(child, torch.nn.modules.batchnorm._BatchNorm):
-                setattr(parent, cname, torch.nn.Identity())
-    return model
-
-
 def _init_worker(data_dir: str | None, resolution: int, threads: int) -> None:
     torch.set_num_threads(threads)
     logging.getLogger("zennas.proxies").setLevel(logging.ERROR)
@@ -124,7 +109,7 @@ def _score_cell(job: tuple) -> list[dict]:
     for name, key in zip(names, keys):
         proxy, opts = row_spec(name)
         opts = dict(opts)
-        net = _strip_bn(model) if opts.pop("strip_bn", False) else model
+        net = strip_bn(model) if opts.pop("strip_bn", False) else model
         before = loader.iterations
         r = ZP.compute_proxy(proxy, net, resolution=res, num_classes=ncls, seed=seed,
                              dataloader=loader if ZP.get_proxy(proxy).info.needs_data else None, **opts)

@@ -46,6 +46,9 @@ class ProxyInfo:
     #: the keyword options ``compute`` reads with ``ctx.opt`` (``compute_proxy`` and the search reject any
     #: other name, with close matches); proxies that build a module also take :data:`COMMON_OPTIONS`
     options: tuple[str, ...] = ()
+    #: population-relative (the rank ensemble): ``extra`` holds per-candidate component values and the score
+    #: of a candidate depends on the others, so the search ranks its population by them (a network alone: 0)
+    relative: bool = False
 
     def accepted_options(self) -> tuple[str, ...]:
         return tuple(sorted({*self.options, *(COMMON_OPTIONS if self.needs_model else ())}))

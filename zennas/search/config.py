@@ -64,8 +64,9 @@ class SearchConfig:
     """Every knob of the evolutionary search.  Defaults reproduce ZEN's ``evolution_search.py``."""
 
     # --- what to search (ZEN options)
-    zero_shot_score: str = opt("Zen", "proxy: Zen, TE-NAS, Syncflow, GradNorm, Flops, Params, Random, NASWOT "
-                               "(default Zen)")
+    zero_shot_score: str = opt("Zen", "proxy: Zen, TE-NAS, Syncflow, GradNorm, Flops, Params, Random, NASWOT, ZiCo, "
+                               "MeCo, SWAP, AZ-NAS, jacob_cov, SNIP, Ensemble (rank ensemble of proxy_options "
+                               "components; default Zen)")
     search_space: str = opt("XXBL", "space name (XXBL, IDW_fixfc, adlik) or .py path (default XXBL)")
     search_space_list: list[str] | None = opt(None, "ADLIK: block modules for the adlik space")
     space_options: dict[str, Any] = opt(factory=dict)  # passed to the space's constructor
@@ -113,6 +114,13 @@ class SearchConfig:
     proxy_repeat: int = opt(1, minimum=1)
     proxy_dtype: str | None = opt(None, "proxy precision (float32, bf16, fp16; default: the proxy's)")
     proxy_options: dict[str, Any] = opt(factory=dict)
+    proxy_data: str = opt("auto", "images for data-dependent proxies (MeCo, ZiCo, jacob_cov, SNIP, SWAP, Ensemble): "
+                          "cifar10 (from --proxy_data_dir), digits (offline fallback, sklearn digits upsampled), "
+                          "noise (the proxy's own N(0,1) inputs), auto (cifar10 with --proxy_data_dir, else digits; "
+                          "default)", choices=("auto", "cifar10", "digits", "noise"))
+    proxy_data_dir: str | None = opt(None, "folder holding cifar-10-batches-py (torchvision layout; never downloaded)")
+    proxy_data_batches: int = opt(2, "batches of --batch_size images for data-dependent proxies (default 2: ZiCo "
+                                  "needs two)", minimum=1)
     device: str = opt("auto", "auto, cpu, cuda, cuda:1 ... (default auto)", resume_free=True)
     threads: int | None = opt(None, "torch.set_num_threads", resume_free=True)
     # --- evolution
@@ -380,6 +388,13 @@ def validate(cfg: SearchConfig) -> None:
         raise ConfigError("give only one of plainnet_struct and plainnet_struct_txt")
     check_proxy_name(cfg.zero_shot_score)
     check_proxy_options(cfg.zero_shot_score, cfg.proxy_options)
+    if "components" in (cfg.proxy_options or {}):
+        from zennas.proxies.ensemble import parse_components
+
+        try:
+            parse_components(cfg.proxy_options["components"])
+        except ValueError as exc:
+            raise ConfigError(f"proxy_options: {exc}") from None
     if cfg.mutation is not None:
         check_mutation(cfg.mutation)
 
@@ -414,6 +429,25 @@ def check_proxy_options(name: str, options: dict[str, Any]) -> None:
         check_options(PROXIES.get(name), options or {})
     except ProxyOptionError as exc:
         raise ConfigError(f"proxy_options: {exc}") from None
+
+
+def proxy_data_spec(cfg: SearchConfig) -> tuple[str, str | None, int] | None:
+    """``(kind, folder, batches)`` of the images a data-dependent proxy gets (None: ``noise``); ConfigError
+    for cifar10 without a folder that holds ``cifar-10-batches-py``."""
+    kind = cfg.proxy_data
+    if kind == "auto":
+        kind = "cifar10" if cfg.proxy_data_dir else "digits"
+    if kind == "noise":
+        return None
+    if kind == "cifar10":
+        if not cfg.proxy_data_dir:
+            raise ConfigError("proxy_data cifar10 needs --proxy_data_dir (the folder holding cifar-10-batches-py)")
+        folder = Path(cfg.proxy_data_dir).expanduser()
+        if not (folder / "cifar-10-batches-py").is_dir():
+            raise ConfigError(f"proxy_data_dir {str(folder)!r} has no cifar-10-batches-py folder (torchvision's "
+                              f"CIFAR-10 layout; nothing is downloaded)")
+        return ("cifar10", str(folder), cfg.proxy_data_batches)
+    return (kind, None, cfg.proxy_data_batches)
 
 
 def recorded(cfg: SearchConfig) -> dict[str, Any]:

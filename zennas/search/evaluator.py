@@ -10,6 +10,7 @@ nothing and changes no counters; the search applies the record.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -49,6 +50,9 @@ class ScoringSpec:
     ``("kappa", "linear_regions")``, for population-relative combinations); empty by default.
     ``plugins``: plug-in paths the proxy or blocks come from (loaded first, so a fresh worker process
     scores the same; ``ZENNAS_PLUGINS`` is inherited through the environment).
+    ``data``: ``(kind, folder, batches)`` of the fixed image batches a data-dependent proxy gets
+    (:func:`proxy_data`: ``"digits"`` offline fallback or ``"cifar10"`` from the folder, at
+    ``resolution``, ``batch_size`` images per batch); None: the proxy's own N(0,1) inputs.
     """
 
     proxy: str
@@ -62,6 +66,7 @@ class ScoringSpec:
     options: tuple[tuple[str, Any], ...] = ()
     components: tuple[str, ...] = ()
     plugins: tuple[str, ...] = ()
+    data: tuple[str, str | None, int] | None = None
 
 
 def score_structure(spec: ScoringSpec, structure: str | Sequence[Block], seed: int) -> Score:
@@ -93,16 +98,38 @@ def score_structure(spec: ScoringSpec, structure: str | Sequence[Block], seed: i
         from zennas.masternet import build_model
 
         try:
-            obj = build_model(blocks, spec.num_classes, no_reslink=True)
+            import torch
+
+            with torch.random.fork_rng(devices=[]):  # the default init is seeded too (proxies that keep it)
+                torch.manual_seed(seed)
+                obj = build_model(blocks, spec.num_classes, no_reslink=True)
         except Exception as exc:  # noqa: BLE001 - a build failure is a candidate failure
             return Score(False, math.nan, f"build failed: {type(exc).__name__}: {exc}", 0.0, time.perf_counter() - t0)
         build = time.perf_counter() - t0
     r = compute_proxy(info.name, obj, resolution=spec.resolution, batch_size=spec.batch_size,
                       num_classes=spec.num_classes, device=spec.device, dtype=spec.dtype, seed=seed,
-                      repeat=spec.repeat, gamma=spec.gamma, inplace=True, **options)
+                      repeat=spec.repeat, gamma=spec.gamma, inplace=True,
+                      dataloader=proxy_data(spec) if info.needs_data else None, **options)
     del obj
     comps = {k: float(r.extra[k]) for k in spec.components if isinstance(r.extra.get(k), (int, float))}
     return Score(bool(r.ok), float(r.score), r.error, r.seconds, build, comps)
+
+
+@functools.lru_cache(maxsize=4)
+def _batches(data: tuple[str, str | None, int], resolution: int, batch_size: int):
+    from zennas.data.proxy import cifar10_batches, digits_batches
+
+    kind, folder, n = data
+    if kind == "cifar10":
+        return cifar10_batches(folder, resolution=resolution, batch_size=batch_size, num_batches=n)
+    if kind == "digits":
+        return digits_batches(resolution=resolution, batch_size=batch_size, num_batches=n)
+    raise ValueError(f"unknown proxy data {kind!r} (digits or cifar10)")
+
+
+def proxy_data(spec: ScoringSpec):
+    """The fixed batches of ``spec.data`` (built once per process, the same in every worker), or None."""
+    return None if spec.data is None else _batches(spec.data, spec.resolution, spec.batch_size)
 
 
 class Scorer:
@@ -112,12 +139,12 @@ class Scorer:
     def __init__(self, name: str, *, resolution: int, batch_size: int, num_classes: int, device: str,
                  dtype: str | None = None, repeat: int = 1, gamma: float = 0.01,
                  options: dict[str, Any] | None = None, components: Sequence[str] = (),
-                 plugins: Sequence[str] = ()) -> None:
+                 plugins: Sequence[str] = (), data: tuple[str, str | None, int] | None = None) -> None:
         from zennas.proxies import get_proxy
 
         self.name = get_proxy(name).info.name
         self.spec = ScoringSpec(self.name, resolution, batch_size, num_classes, device, dtype, repeat, gamma,
-                                tuple(sorted((options or {}).items())), tuple(components), tuple(plugins))
+                                tuple(sorted((options or {}).items())), tuple(components), tuple(plugins), data)
 
     def __call__(self, cand: Candidate, seed: int) -> Score:
         return score_structure(self.spec, cand.blocks, seed)
@@ -227,4 +254,5 @@ def _budget_of_old_record(r: dict[str, Any]) -> str | None:
     return m.group(1) if m else None
 
 
-__all__ = ["COST_KEYS", "Evaluator", "Job", "Score", "Scorer", "ScoringSpec", "Verdict", "derive_seed", "score_structure"]
+__all__ = ["COST_KEYS", "Evaluator", "Job", "Score", "Scorer", "ScoringSpec", "Verdict", "derive_seed", "proxy_data",
+           "score_structure"]

@@ -29,9 +29,11 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from zennas.block import Block
+from zennas.proxies import get_proxy
+from zennas.proxies.ensemble import parse_components
 from zennas.search.budgets import BudgetSet, budgets_from_config
 from zennas.search.candidate import Candidate, CandidateRecord, Status
-from zennas.search.config import ConfigError, SearchConfig, SearchError, check_proxy_name
+from zennas.search.config import ConfigError, SearchConfig, SearchError, check_proxy_name, proxy_data_spec
 from zennas.search.evaluator import Evaluator, Score, Scorer
 from zennas.search.latency import make_estimator
 from zennas.search.reporters import Reporter, notify
@@ -72,10 +74,15 @@ class EvolutionSearch:
         self.s0_blocks = parse(self.s0) if self.s0 else None
         self.budgets = budgets if budgets is not None else budgets_from_config(
             cfg, self.device, latency_estimator=make_estimator(cfg, self.device) if cfg.budget_latency else None)
+        info = get_proxy(self.proxy_name).info
+        #: components of a population-relative proxy (the rank ensemble), else None
+        self.ranking = parse_components(cfg.proxy_options.get("components")) if info.relative else None
+        self.data = proxy_data_spec(cfg) if info.needs_data else None
         self.scorer = scorer or Scorer(cfg.zero_shot_score, resolution=cfg.input_image_size,
                                        batch_size=cfg.batch_size, num_classes=cfg.num_classes, device=self.device,
                                        dtype=cfg.proxy_dtype, repeat=cfg.proxy_repeat, gamma=cfg.gamma,
-                                       options=cfg.proxy_options, plugins=cfg.plugins)
+                                       options=cfg.proxy_options, plugins=cfg.plugins,
+                                       components=self.ranking or (), data=self.data)
         self.state: SearchState | None = None
         self.strategy: EvolutionStrategy | None = None
         self.evaluator: Evaluator | None = None
@@ -85,6 +92,13 @@ class EvolutionSearch:
         d = {"proxy": self.proxy_name, "space": repr(self.space), "mutation": self.mutation,
              "fix_initialize": self.fix_initialize, "device": self.device, "initial_structure": self.s0,
              "budgets": self.budgets.describe()}
+        if self.ranking:
+            d["ensemble_components"] = list(self.ranking)
+        if self.data is not None:
+            from zennas.search.evaluator import proxy_data
+
+            spec = self.scorer.spec if isinstance(self.scorer, Scorer) else None
+            d["proxy_data"] = proxy_data(spec).description if spec is not None else list(self.data)
         if self.s0_blocks is not None:
             c = Candidate(self.s0_blocks, self.s0, self.cfg.input_image_size, self.cfg.num_classes)
             _ = c.costs
@@ -117,7 +131,8 @@ class EvolutionSearch:
         cfg = self.cfg
         self.state = SearchState(seed)
         self.strategy = EvolutionStrategy.from_config(cfg, self.space, np.random.default_rng(seed),
-                                                      s0_blocks=self.s0_blocks, fix_initialize=self.fix_initialize)
+                                                      s0_blocks=self.s0_blocks, fix_initialize=self.fix_initialize,
+                                                      ranking=self.ranking)
         self.evaluator = Evaluator(budgets, self.scorer, seed=seed, resolution=cfg.input_image_size,
                                    num_classes=cfg.num_classes)
 
@@ -146,9 +161,11 @@ class EvolutionSearch:
         cfg, st = self.cfg, self.state
         if rec.status is Status.DUPLICATE:
             st.n_duplicate += 1
+            if self.ranking:  # a relative score is the one at (re-)insertion, never the cached one
+                rec.score = None
             if cfg.duplicates == "reinsert":
-                rec.reason = "cached score re-inserted"
-                self._insert(rec.structure, rec.score, t, rec.costs, blocks)
+                rec.reason = "cached score re-inserted" if not self.ranking else "cached components re-inserted"
+                rec.score = self._insert(rec.structure, rec.score, t, rec.costs, blocks, rec.components)
                 st.consecutive_rejections = 0
             else:
                 rec.reason = "already evaluated: skipped"
@@ -168,7 +185,7 @@ class EvolutionSearch:
         st.proxy_seconds += rec.proxy_seconds
         st.build_seconds += rec.build_seconds
         if rec.status is Status.ACCEPTED:
-            self._insert(rec.structure, rec.score, t, rec.costs, blocks)
+            rec.score = self._insert(rec.structure, rec.score, t, rec.costs, blocks, rec.components)
             return None
         st.n_failed += 1
         logger.warning("iteration %d: proxy %s failed (%s) for %s", t, self.proxy_name, rec.reason, rec.structure)
@@ -180,14 +197,19 @@ class EvolutionSearch:
                     f"last error: {rec.reason}. See candidates.jsonl (status 'failed') for structures and reasons.")
         return None
 
-    def _insert(self, structure: str, score: float, t: int, costs: dict, blocks) -> None:
+    def _insert(self, structure: str, score: float | None, t: int, costs: dict, blocks,
+                components: dict[str, float] | None = None) -> float:
+        """Insert a member; its score (a ranked population's: the child's rank score at insertion)."""
         st = self.state
         st.n_inserted += 1
-        if self.strategy.insert(structure, score, t, costs, blocks):
+        new_best, score = self.strategy.insert(structure, score if score is not None else float("nan"), t, costs,
+                                               blocks, components)
+        if new_best:
             st.last_improvement = t
             st.history.append((t, st.elapsed_now(), score))
         if score != COMPAT_FAILURE_SCORE:
             st.add_point(score, costs)
+        return score
 
     def _count_rejection(self, rec: CandidateRecord) -> str | None:
         st = self.state

@@ -26,10 +26,14 @@ class Member:
     costs: dict[str, Any] = field(default_factory=dict)
     blocks: Any = None  # parsed blocks (not serialised)
     pos: int = -1  # index in Population.members
+    components: dict[str, float] = field(default_factory=dict)  # RankedPopulation: component values
 
     def to_dict(self) -> dict[str, Any]:
-        return {"structure": self.structure, "score": self.score, "seq": self.seq, "iteration": self.iteration,
-                **self.costs}
+        d = {"structure": self.structure, "score": self.score, "seq": self.seq, "iteration": self.iteration,
+             **self.costs}
+        if self.components:
+            d["components"] = self.components
+        return d
 
 
 class Population:
@@ -46,7 +50,7 @@ class Population:
         return iter(self.members)
 
     def add(self, structure: str, score: float, iteration: int, costs: dict | None = None, blocks=None,
-            seq: int | None = None) -> Member:
+            seq: int | None = None, components: dict[str, float] | None = None) -> Member:
         if seq is None:
             seq = self.next_seq
         self.next_seq = max(self.next_seq, seq + 1)
@@ -100,5 +104,70 @@ class Population:
         for d in state["members"]:
             d = dict(d)
             p.add(d.pop("structure"), d.pop("score"), d.pop("iteration"), seq=d.pop("seq"), costs=d)
+        p.next_seq = state["next_seq"]
+        return p
+
+
+class RankedPopulation(Population):
+    """A population scored by a rank ensemble (population-relative; ``zennas.proxies.ensemble``).
+
+    Each member keeps its component values (``Member.components``); every ``add``/``remove_worst``
+    re-ranks all members, ``score_i = Σ_m log(rank_m(i) / n)`` (ties averaged, NaN lowest), and writes
+    the scores back into the members.  The ranking depends only on the set of members, so it is the
+    same whatever the insertion order; ``worst``/``best`` break ties by insertion order like
+    :class:`Population`.  O(m n log n) per change: well under a millisecond for n = 512, m = 8.
+    """
+
+    def __init__(self, components: tuple[str, ...]) -> None:
+        super().__init__()
+        from zennas.proxies.ranking import RankEnsemble
+
+        self.ensemble = RankEnsemble(tuple(components))
+
+    def add(self, structure: str, score: float, iteration: int, costs: dict | None = None, blocks=None,
+            seq: int | None = None, components: dict[str, float] | None = None) -> Member:
+        if seq is None:
+            seq = self.next_seq
+        self.next_seq = max(self.next_seq, seq + 1)
+        m = Member(structure, float("nan"), seq, iteration, costs or {}, blocks, len(self.members))
+        m.components = {c: float((components or {}).get(c, float("nan"))) for c in self.ensemble.components}
+        self.members.append(m)
+        self._rerank()
+        return m
+
+    def _rerank(self) -> None:
+        if not self.members:
+            self._best = None
+            return
+        table = np.array([[m.components[c] for c in self.ensemble.components] for m in self.members])
+        for m, s in zip(self.members, self.ensemble.scores_from_table(table).tolist()):
+            m.score = s
+        self._best = max(self.members, key=lambda x: (x.score, -x.seq))
+
+    def worst(self) -> Member:
+        return min(self.members, key=lambda x: (x.score, x.seq))
+
+    def remove_worst(self) -> Member:
+        m = self.worst()
+        last = self.members.pop()
+        if last is not m:
+            self.members[m.pos] = last
+            last.pos = m.pos
+        m.pos = -1
+        self._rerank()
+        return m
+
+    def state(self) -> dict[str, Any]:
+        return {"next_seq": self.next_seq, "components": list(self.ensemble.components),
+                "members": [m.to_dict() for m in self.members]}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> "RankedPopulation":
+        p = cls(tuple(state["components"]))
+        for d in state["members"]:
+            d = dict(d)
+            d.pop("score")
+            p.add(d.pop("structure"), float("nan"), d.pop("iteration"), seq=d.pop("seq"),
+                  components=d.pop("components"), costs=d)
         p.next_seq = state["next_seq"]
         return p

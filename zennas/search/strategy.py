@@ -18,7 +18,7 @@ import numpy as np
 
 from zennas.block import Block
 from zennas.search.checkpoint import restore_rng, rng_state
-from zennas.search.population import Member, Population
+from zennas.search.population import Member, Population, RankedPopulation
 from zennas.structure import parse
 
 
@@ -36,7 +36,7 @@ class EvolutionStrategy:
     def __init__(self, space: Any, rng: np.random.Generator, *, s0_blocks: Sequence[Block] | None,
                  fix_initialize: bool, resolution: int, population_size: int, seed_phase_size: int,
                  seed_num_replaces: int, num_replaces: int, split_threshold: int, split_times: int,
-                 parent_selection: str, tournament_size: int) -> None:
+                 parent_selection: str, tournament_size: int, ranking: Sequence[str] | None = None) -> None:
         self.space, self.rng = space, rng
         self.s0_blocks = list(s0_blocks) if s0_blocks is not None else None
         self.fix_initialize, self.resolution = fix_initialize, resolution
@@ -44,16 +44,18 @@ class EvolutionStrategy:
         self.seed_num_replaces, self.num_replaces = seed_num_replaces, num_replaces
         self.split_threshold, self.split_times = split_threshold, split_times
         self.parent_selection, self.tournament_size = parent_selection, tournament_size
-        self.population = Population()
+        #: ``ranking``: components of a population-relative proxy (the rank ensemble): the members are
+        #: ranked by them (:class:`RankedPopulation`) instead of by a score of their own
+        self.population = RankedPopulation(tuple(ranking)) if ranking else Population()
 
     @classmethod
     def from_config(cls, cfg: Any, space: Any, rng: np.random.Generator, *, s0_blocks: Sequence[Block] | None,
-                    fix_initialize: bool) -> "EvolutionStrategy":
+                    fix_initialize: bool, ranking: Sequence[str] | None = None) -> "EvolutionStrategy":
         return cls(space, rng, s0_blocks=s0_blocks, fix_initialize=fix_initialize, resolution=cfg.input_image_size,
                    population_size=cfg.population_size, seed_phase_size=cfg.seed_phase_size,
                    seed_num_replaces=cfg.seed_num_replaces, num_replaces=cfg.num_replaces,
                    split_threshold=cfg.split_threshold, split_times=cfg.split_times,
-                   parent_selection=cfg.parent_selection, tournament_size=cfg.tournament_size)
+                   parent_selection=cfg.parent_selection, tournament_size=cfg.tournament_size, ranking=ranking)
 
     def trim(self) -> None:
         """Remove the worst members while the population is over its cap."""
@@ -81,13 +83,17 @@ class EvolutionStrategy:
             blocks = self.space.mutate(parent.blocks, self.rng, self.num_replaces)
         return split_blocks(blocks, self.split_threshold, self.split_times)
 
-    def insert(self, structure: str, score: float, iteration: int, costs: dict, blocks: Sequence[Block] | None
-               ) -> bool:
-        """Add a scored child; True when it is the new best (strictly higher than the previous best)."""
+    def insert(self, structure: str, score: float, iteration: int, costs: dict, blocks: Sequence[Block] | None,
+               components: dict[str, float] | None = None) -> tuple[bool, float]:
+        """Add a scored child; (is it the new best, its score).  New best: strictly higher than the previous
+        best, or, in a ranked population (where scores move), the child is now the top member."""
         pop = self.population
         prev = pop.best
-        m = pop.add(structure, score, iteration, costs, blocks)
-        return prev is None or (pop.best is m and m.score > prev.score)
+        prev_score = prev.score if prev is not None else None
+        m = pop.add(structure, score, iteration, costs, blocks, components=components)
+        if isinstance(pop, RankedPopulation):
+            return pop.best is m and prev is not m, m.score
+        return prev is None or (pop.best is m and m.score > prev_score), m.score
 
     # -------------------------------------------------------------------------------- persistence
     def state_dict(self) -> dict[str, Any]:
@@ -96,7 +102,8 @@ class EvolutionStrategy:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.rng = restore_rng(state["rng"])
-        self.population = Population.from_state(state["population"])
+        pst = state["population"]
+        self.population = RankedPopulation.from_state(pst) if "components" in pst else Population.from_state(pst)
 
 
 __all__ = ["EvolutionStrategy", "split_blocks"]

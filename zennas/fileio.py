@@ -1,5 +1,6 @@
 """Small file helpers shared by every layer.
 
+:func:`read_yaml_mapping`: a YAML file that must hold a mapping (one error type, one wording).
 :func:`atomic_write_text`: temporary file in the same directory, ``fsync``, ``os.replace``, ``fsync`` of
 the directory; a crash leaves either the old or the new file, never a torn one.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
@@ -39,3 +41,19 @@ def atomic_write_text(path: str | Path, text: str) -> None:
 
 
 __all__ = ["atomic_write_text"]
+
+
+def read_yaml_mapping(path: Path, shown: str | Path, error: type[Exception]) -> dict[str, Any]:
+    """The mapping in YAML file ``path`` ({} for an empty file); ``error`` naming ``shown`` for bad YAML or a
+    document that is not a mapping."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text())
+    except yaml.YAMLError as exc:
+        raise error(f"config file {str(shown)!r} is not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise error(f"config file {str(shown)!r} must hold a mapping of keys to values, not a {type(data).__name__}")
+    return data

@@ -26,13 +26,15 @@ class _StopForward(Exception):
 
 
 @torch.no_grad()
-def gaussian_init(model: nn.Module, generator: torch.Generator) -> nn.Module:
-    """ZEN's ``network_weight_gaussian_init`` with a private generator: Conv2d/Linear weight ~ N(0,1)
-    (unit variance, not fan-scaled), their bias 0; BatchNorm/GroupNorm weight 1, bias 0."""
+def normal_init(model: nn.Module, generator: torch.Generator, std_of: Callable[[torch.Tensor], float]) -> nn.Module:
+    """Conv2d/Linear weight ~ N(0, std_of(weight)²) drawn on the CPU from ``generator``, their bias 0;
+    BatchNorm/GroupNorm weight 1, bias 0 (the shared body of :func:`gaussian_init` and Kaiming init)."""
     for m in model.modules():
         if isinstance(m, (nn.Conv2d, nn.Linear)):
             w = m.weight
-            w.copy_(torch.randn(w.shape, generator=generator, dtype=torch.float32).to(w.device, w.dtype))
+            draw = torch.randn(w.shape, generator=generator, dtype=torch.float32)
+            std = std_of(w)
+            w.copy_((draw if std == 1.0 else draw * std).to(w.device, w.dtype))
             if m.bias is not None:
                 m.bias.zero_()
         elif isinstance(m, (nn.modules.batchnorm._BatchNorm, nn.GroupNorm)):
@@ -41,6 +43,12 @@ def gaussian_init(model: nn.Module, generator: torch.Generator) -> nn.Module:
             if m.bias is not None:
                 m.bias.zero_()
     return model
+
+
+def gaussian_init(model: nn.Module, generator: torch.Generator) -> nn.Module:
+    """ZEN's ``network_weight_gaussian_init`` with a private generator: Conv2d/Linear weight ~ N(0,1)
+    (unit variance, not fan-scaled), their bias 0; BatchNorm/GroupNorm weight 1, bias 0."""
+    return normal_init(model, generator, lambda w: 1.0)
 
 
 def maybe_gaussian_init(model: nn.Module, ctx: "ProxyContext") -> None:

@@ -15,7 +15,7 @@ from torch import nn
 
 from zennas.proxies.base import ProxyError
 from zennas.proxies.context import ProxyContext
-from zennas.proxies.hooks import gaussian_init
+from zennas.proxies.hooks import gaussian_init, normal_init
 
 
 def data_source(ctx: ProxyContext) -> str:
@@ -45,23 +45,9 @@ def data_batches(ctx: ProxyContext, n: int, need_labels: bool = False
     raise ProxyError(f"the dataloader gave {len(out)} batches; this proxy needs {n}")
 
 
-@torch.no_grad()
 def kaiming_init(model: nn.Module, generator: torch.Generator) -> nn.Module:
     """Conv2d/Linear weight ~ N(0, 2 / fan_in) (He, ReLU gain), biases 0; BN/GN weight 1, bias 0."""
-    for m in model.modules():
-        if isinstance(m, (nn.Conv2d, nn.Linear)):
-            w = m.weight
-            fan_in = w[0].numel()
-            std = (2.0 / fan_in) ** 0.5
-            w.copy_((torch.randn(w.shape, generator=generator) * std).to(w.device, w.dtype))
-            if m.bias is not None:
-                m.bias.zero_()
-        elif isinstance(m, (nn.modules.batchnorm._BatchNorm, nn.GroupNorm)):
-            if m.weight is not None:
-                m.weight.fill_(1.0)
-            if m.bias is not None:
-                m.bias.zero_()
-    return model
+    return normal_init(model, generator, lambda w: (2.0 / w[0].numel()) ** 0.5)
 
 
 def apply_init(model: nn.Module, ctx: ProxyContext, default: str) -> str:

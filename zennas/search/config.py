@@ -28,11 +28,10 @@ from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from zennas import presets
 from zennas.block import MAX_ARG
 from zennas.costs import MAX_RESOLUTION
+from zennas.fileio import read_yaml_mapping
 
 logger = logging.getLogger("zennas.search")
 
@@ -289,17 +288,7 @@ def config_path(name_or_path: str | Path) -> Path:
 def load_yaml(path: str | Path) -> dict[str, Any]:
     """Read a YAML preset (a mapping) from a path or a preset name; ConfigError for a missing file, bad
     YAML or a non-mapping."""
-    p = config_path(path)
-    try:
-        data = yaml.safe_load(p.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"config file {str(path)!r} is not valid YAML: {exc}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"config file {str(path)!r} must hold a mapping of keys to values, "
-                          f"not a {type(data).__name__}")
-    return data
+    return read_yaml_mapping(config_path(path), path, ConfigError)
 
 
 QUICKSTART = "quickstart"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
-import yaml
+from zennas.fileio import read_yaml_mapping
 
 logger = logging.getLogger("zennas.train")
 
@@ -289,15 +289,7 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     p = Path(path)
     if not p.is_file():
         raise ConfigError(f"config file {str(path)!r} not found")
-    try:
-        data = yaml.safe_load(p.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"config file {str(path)!r} is not valid YAML: {exc}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"config file {str(path)!r} must hold a mapping of option names to values")
-    return data
+    return read_yaml_mapping(p, path, ConfigError)
 
 
 def build_config(*layers: tuple[str, dict[str, Any]], distill: bool = False) -> TrainConfig:

@@ -26,10 +26,12 @@ class _StopForward(Exception):
 
 
 @torch.no_grad()
-def gaussian_init(model: nn.Module, generator: torch.Generator) -> nn.Module:
+def gaussian_init(model: nn.Module, generator: torch.Generator, modules: Iterable[nn.Module] | None = None
+                  ) -> nn.Module:
     """ZEN's ``network_weight_gaussian_init`` with a private generator: Conv2d/Linear weight ~ N(0,1)
-    (unit variance, not fan-scaled), their bias 0; BatchNorm/GroupNorm weight 1, bias 0."""
-    for m in model.modules():
+    (unit variance, not fan-scaled), their bias 0; BatchNorm/GroupNorm weight 1, bias 0.  ``modules``:
+    ``list(model.modules())`` when the caller already has it (one walk per score, not one per helper)."""
+    for m in (model.modules() if modules is None else modules):
         if isinstance(m, (nn.Conv2d, nn.Linear)):
             w = m.weight
             w.copy_(torch.randn(w.shape, generator=generator, dtype=torch.float32).to(w.device, w.dtype))
@@ -43,23 +45,24 @@ def gaussian_init(model: nn.Module, generator: torch.Generator) -> nn.Module:
     return model
 
 
-def maybe_gaussian_init(model: nn.Module, ctx: "ProxyContext") -> None:
+def maybe_gaussian_init(model: nn.Module, ctx: "ProxyContext", modules: Iterable[nn.Module] | None = None) -> None:
     """Gaussian init unless the caller passed ``init="none"`` (keep the module's own weights, e.g. for
     hand-checked tests or pretrained-weight studies)."""
     mode = ctx.opt("init", "gaussian")
     if mode == "gaussian":
-        gaussian_init(model, ctx.generator)
+        gaussian_init(model, ctx.generator, modules)
     elif mode not in ("none", "default"):
         raise ValueError(f"init must be 'gaussian' or 'none', not {mode!r}")
 
 
-def batchnorms(model: nn.Module) -> list[nn.modules.batchnorm._BatchNorm]:
-    return [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+def batchnorms(model: nn.Module, modules: Iterable[nn.Module] | None = None) -> list[nn.modules.batchnorm._BatchNorm]:
+    return [m for m in (model.modules() if modules is None else modules)
+            if isinstance(m, nn.modules.batchnorm._BatchNorm)]
 
 
-def reset_bn_stats(model: nn.Module) -> None:
-    """Running mean 0, var 1, counter 0 (a freshly built BN) for every BatchNorm."""
-    for m in batchnorms(model):
+def reset_bn_stats(model: nn.Module, bns: Iterable[nn.Module] | None = None) -> None:
+    """Running mean 0, var 1, counter 0 (a freshly built BN) for every BatchNorm (or those in ``bns``)."""
+    for m in (batchnorms(model) if bns is None else bns):
         if m.track_running_stats:
             m.reset_running_stats()
 

@@ -150,7 +150,7 @@ class Runner:
             if cfg.patience is not None and best is not None and t - st.last_improvement >= cfg.patience:
                 logger.info("no new best for %d iterations: stopping at iteration %d", cfg.patience, t)
                 return "patience"
-            rec, stop = engine.step(t, elapsed, reporters)
+            rec, stop = engine.step(t, elapsed, reporters, limit=max_iter)
             self.log.write(rec.to_log(t, st.elapsed_before + time.perf_counter() - t_start))
             if stop is not None:
                 raise SearchError(stop)

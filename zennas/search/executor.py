@@ -67,6 +67,8 @@ def choose_workers(cfg: Any, spec: ScoringSpec | None, needs_model: bool, device
         return cfg.workers, "--workers"
     if spec is None:
         return 0, "a custom scorer runs in the search process"
+    if getattr(cfg, "dry_run", False):
+        return 0, "dry run"
     if not needs_model:
         return 0, f"{spec.proxy} builds no network"
     if not str(device).startswith("cpu"):

@@ -152,6 +152,7 @@ def main(argv=None) -> int:
         same = all(v["scores"] == row["local_1"]["scores"] for k, v in row.items()
                    if isinstance(v, dict) and "scores" in v)
         row["identical_scores"] = same
+        row["fastest_local_workers"] = max(pools, key=lambda w: row[f"local_{w}"]["candidates_per_s"])
         for k in row:
             if isinstance(row[k], dict):
                 row[k].pop("scores", None)
@@ -165,6 +166,13 @@ def main(argv=None) -> int:
         pool.close()
     if ray_ex is not None:
         ray_ex.close()
+    from zennas.search import build_config
+    from zennas.search.executor import choose_workers
+
+    auto = choose_workers(build_config(("b", {"zero_shot_score": "Zen"})), scorer.spec, True, "cpu")
+    report["auto_workers"] = {"workers": auto[0], "why": auto[1]}
+    print(f"the engine's automatic choice: {auto[0]} workers ({auto[1]}); fastest measured here: "
+          + ", ".join(f"{k} {v['fastest_local_workers']}" for k, v in report["sets"].items()), flush=True)
     report["load_average_end"] = load()
     if a.out:
         Path(a.out).write_text(json.dumps(report, indent=2))

@@ -63,7 +63,8 @@ class RayExecutor:
         t0 = time.perf_counter()
         self._owns = not ray.is_initialized()
         if self._owns:
-            kw: dict[str, Any] = {"address": address, "include_dashboard": False, "log_to_driver": False,
+            # no address: a private local Ray ("local"; None would join a cluster another user started here)
+            kw: dict[str, Any] = {"address": address or "local", "include_dashboard": False, "log_to_driver": False,
                                   "configure_logging": False}
             if address is None and workers:
                 kw["num_cpus"] = workers * threads

@@ -9,8 +9,9 @@
   build excluded (the model is built once and scored in place, like the search engine does). Zen is also compared with its floor:
   two plain forward passes of the same model under ``torch.inference_mode`` (eval mode, same layout).
 * Fidelity: Spearman rank correlation, over N seeded random CIFAR structures, between the plain fp32
-  (contiguous) computation and each fast variant (channels_last fp32 = our CPU default, bf16 autocast +
-  channels_last).
+  (contiguous) computation and each fast variant (fp32 / bf16 autocast, contiguous / channels_last, and
+  the default policy, which picks them by CPU and network size), and Zen's default policy vs the
+  original algorithm itself.  ``ZENNAS_NATIVE_BF16=0`` runs the policy of a CPU without native bf16.
 Timings are noisy on shared cores: compare the ratios within one run.
 """
 
@@ -126,21 +127,49 @@ def random_structures(n: int, seed: int = 0) -> list[str]:
 
 
 def fidelity(n: int, batch: int) -> dict:
+    """Same seed: Spearman of each variant vs plain fp32 contiguous (the original's arithmetic) and, for
+    Zen, the mean and spread of the differences (a size-dependent layout must not shift values).  Zen's
+    default policy (size rule on: the MACs are passed) is also ranked against the original algorithm
+    itself (``_original_proxies.zen``, the global RNG): means over seeds 0-2 on both sides."""
+    from zennas.costs import compute_costs
+
     structs = random_structures(n)
     variants = {"fp32_contiguous": dict(dtype="float32", channels_last=False),
                 "fp32_channels_last": dict(dtype="float32", channels_last=True),
-                "bf16_autocast_channels_last": dict(dtype="bfloat16", channels_last=True)}
+                "bf16_autocast_channels_last": dict(dtype="bfloat16", channels_last=True),
+                "bf16_autocast_contiguous": dict(dtype="bfloat16", channels_last=False),
+                "default_policy": {}}
     res = {}
     for name in ("Zen", "GradNorm", "NASWOT"):
         scores = {v: [] for v in variants}
         for s in structs:
             model = build_model(s, 10, no_reslink=True)
+            macs = compute_costs(s, 32, 10, no_reslink=True).exact_macs
             for v, kw in variants.items():
-                r = ZP.compute_proxy(name, model, resolution=32, batch_size=batch, num_classes=10, seed=0, **kw)
+                r = ZP.compute_proxy(name, model, resolution=32, batch_size=batch, num_classes=10, seed=0, macs=macs,
+                                     **kw)
                 scores[v].append(r.score)
         base = scores["fp32_contiguous"]
         res[name] = {v: spearman(base, scores[v]) for v in variants if v != "fp32_contiguous"}
+        if name == "Zen":
+            d = [a - b for a, b in zip(scores["default_policy"], base)]
+            res["Zen_default_minus_fp32"] = {"mean": statistics.mean(d), "stdev": statistics.pstdev(d)}
         print(f"fidelity {name:9s} " + "  ".join(f"{v}: {rho:.4f}" for v, rho in res[name].items()), flush=True)
+    ours, orig = [], []
+    for s in structs:
+        macs = compute_costs(s, 32, 10, no_reslink=True).exact_macs
+        model = build_model(s, 10, no_reslink=True)
+        ours.append(statistics.mean(ZP.compute_proxy("Zen", model, resolution=32, batch_size=batch, num_classes=10,
+                                                     seed=k, macs=macs).score for k in range(3)))
+        vals = []
+        for k in range(3):
+            torch.manual_seed(k)
+            vals.append(ORIGINAL_ALGOS["Zen"](build_model(s, 10, no_reslink=True), 32, batch, 10))
+        orig.append(statistics.mean(vals))
+    res["Zen_default_vs_original_algorithm"] = spearman(orig, ours)
+    print(f"fidelity Zen default policy vs the original algorithm (3-seed means): "
+          f"{res['Zen_default_vs_original_algorithm']:.4f}; default - fp32 (same seed): "
+          f"{res['Zen_default_minus_fp32']['mean']:+.4f} +- {res['Zen_default_minus_fp32']['stdev']:.4f}", flush=True)
     sf64, sf32 = [], []
     for s in structs:
         model = build_model(s, 10, no_reslink=True)
@@ -154,7 +183,7 @@ def fidelity(n: int, batch: int) -> dict:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="CIFAR case only, no TE-NAS, 8 fidelity structures")
-    p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--reps", type=int, default=3, help="timed repetitions (0: skip the speed part)")
     p.add_argument("--fidelity", type=int, default=20, help="number of structures (0: skip)")
     p.add_argument("--fidelity_batch", type=int, default=32)
     p.add_argument("--out", default=None, help="write the results as JSON here")
@@ -162,7 +191,11 @@ def main() -> None:
     p.add_argument("--proxies", nargs="*", default=None, help="only these proxies (e.g. TE-NAS)")
     a = p.parse_args()
     torch.set_num_threads(2)
-    out = {"threads": 2, "torch": torch.__version__, "speed": speed(a.quick, 1 if a.quick else a.reps, a.cases, a.proxies)}
+    cpu = ZP.cpu_features()
+    print(f"CPU: torch capability {cpu['capability']}, oneDNN native bf16 {cpu['onednn_native_bf16']}, bf16 policy "
+          f"{'on' if cpu['policy_native_bf16'] else 'off'}", flush=True)
+    out = {"threads": 2, "torch": torch.__version__, "cpu": cpu,
+           "speed": speed(a.quick, 1 if a.quick else a.reps, a.cases, a.proxies) if a.reps else []}
     n = min(a.fidelity, 8) if a.quick else a.fidelity
     if n:
         out["fidelity"] = fidelity(n, a.fidelity_batch)

@@ -235,7 +235,9 @@ def test_failure_rate_threshold_and_zen_compat(tmp_path):
     cfg = build_config(("t", tiny(save_dir=str(tmp_path / "a"), max_failure_rate=0.3, failure_min_count=5)))
     with pytest.raises(SearchError, match="max_failure_rate"):
         EvolutionSearch(cfg, scorer=_failing_scorer(2)).run()
-    cfg = build_config(("t", tiny(save_dir=str(tmp_path / "b"), zen_compat_failures=True, evolution_max_iter=60)))
+    # generation_size 1: the trajectory this was written for ends on an inserted failure
+    cfg = build_config(("t", tiny(save_dir=str(tmp_path / "b"), zen_compat_failures=True, evolution_max_iter=60,
+                                  generation_size=1)))
     res = EvolutionSearch(cfg, scorer=_failing_scorer(2)).run()
     assert any(m["score"] == -9999 for m in res.population)
 

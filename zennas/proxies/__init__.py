@@ -35,6 +35,7 @@ from zennas.proxies.compute import MAX_OOM_SPLIT, compute_proxy, is_oom
 from zennas.proxies.context import (
     ProxyContext,
     autocast_context,
+    cpu_features,
     cpu_has_fast_bf16,
     effective_precision,
     parse_dtype,
@@ -65,7 +66,7 @@ PROXIES.set_loader(plugins.registry_loader("ZeroShotProxy"))
 
 __all__ = [
     "MAX_OOM_SPLIT", "PROXIES", "Proxy", "ProxyContext", "ProxyError", "ProxyInfo", "ProxyResult", "autocast_context",
-    "batchnorms", "compute_proxy", "count_macs", "cpu_has_fast_bf16", "effective_precision", "forward_hooks",
+    "batchnorms", "compute_proxy", "count_macs", "cpu_features", "cpu_has_fast_bf16", "effective_precision", "forward_hooks",
     "gaussian_init", "get_proxy", "is_oom", "list_proxies", "logits_of", "maybe_gaussian_init", "override_activations",
     "parse_dtype", "pre_gap_features", "prepare_model", "preserve_module_state", "register_proxy", "relu_modules",
     "reset_bn_stats", "resolve_device", "single_value_bn_in_eval", "spearman", "to_input", "weight_layers",

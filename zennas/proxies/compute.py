@@ -64,6 +64,8 @@ def compute_proxy(
     no_reslink: bool = True,
     use_se: bool = False,
     inplace: bool = False,
+    macs: float | None = None,
+    native_bf16: bool | None = None,
     **proxy_options: Any,
 ) -> ProxyResult:
     """Score a structure string or any ``nn.Module`` with proxy ``name`` (case-insensitive; original
@@ -79,6 +81,9 @@ def compute_proxy(
       retried with the batch processed in 2, 4, ... chunks (``extra['split']``) up to 16.
     * ``proxy_options`` are the proxy's declared ``ProxyInfo.options``; any other name raises
       :class:`~zennas.proxies.base.ProxyOptionError` (a usage error, before any work).
+    * ``macs`` (multiply-accumulates per image; computed here for a structure string) lets a "fast"
+      proxy pick its CPU layout by network size; ``native_bf16`` fixes the bf16 policy instead of
+      detecting it (a search decides once so that every worker computes alike).
     """
     t0 = time.perf_counter()
     label = name
@@ -100,8 +105,10 @@ def compute_proxy(
             resolution=int(resolution), batch_size=int(batch_size or cls.info.default_batch_size),
             num_classes=num_classes, device=dev, generator=generator, dtype=parse_dtype(dtype),
             channels_last=channels_last, dataloader=dataloader, repeat=int(repeat), gamma=float(gamma),
-            options=dict(proxy_options),
+            options=dict(proxy_options), macs=macs, native_bf16=native_bf16,
         )
+        if ctx.macs is None and isinstance(model_or_structure, str) and cls.info.needs_model:
+            ctx.macs = _macs_of(model_or_structure, ctx, no_reslink, use_se)
     except Exception as exc:  # noqa: BLE001 - reported, never raised
         return _failure(label, exc, t0, seed)
 
@@ -114,7 +121,7 @@ def compute_proxy(
     while True:
         try:
             with torch.random.fork_rng(devices=fork_devices):
-                torch.manual_seed(inner_seed)
+                seed_global_rng(inner_seed, dev)
                 score, extra = _run_once(proxy, model_or_structure, ctx, build_kwargs, inplace)
             break
         except Exception as exc:  # noqa: BLE001 - turned into a failed result
@@ -135,6 +142,26 @@ def compute_proxy(
         logger.warning("%s: %s", label, msg)
         return ProxyResult(label, float("nan"), False, msg, seconds, gen_seed, extra)
     return ProxyResult(label, score, True, None, seconds, gen_seed, extra)
+
+
+def seed_global_rng(seed: int, device: torch.device) -> None:
+    """Seed torch's global CPU generator (and ``device``'s when CUDA).  Not ``torch.manual_seed``: that
+    also queues lazy seeding of every accelerator backend, capturing a Python stack each time
+    (about 1 ms per call, a few percent of a small network's score)."""
+    torch.default_generator.manual_seed(seed)
+    if device.type == "cuda":
+        with torch.cuda.device(device):
+            torch.cuda.manual_seed(seed)
+
+
+def _macs_of(structure: str, ctx: ProxyContext, no_reslink: bool, use_se: bool) -> float | None:
+    try:
+        from zennas.costs import compute_costs
+
+        return float(compute_costs(structure, ctx.resolution, ctx.num_classes or 1000, no_reslink=no_reslink,
+                                   use_se=use_se).exact_macs)
+    except Exception:  # noqa: BLE001 - a bad string fails later with its own message
+        return None
 
 
 def _run_once(proxy: Proxy, obj: nn.Module | str, ctx: ProxyContext, build_kwargs: dict, inplace: bool):
@@ -161,4 +188,4 @@ def _failure(name: str, exc: BaseException, t0: float, seed: int | None, split: 
     return ProxyResult(name, float("nan"), False, err, time.perf_counter() - t0, seed, extra)
 
 
-__all__ = ["MAX_OOM_SPLIT", "compute_proxy", "is_oom"]
+__all__ = ["MAX_OOM_SPLIT", "compute_proxy", "is_oom", "seed_global_rng"]

@@ -26,10 +26,13 @@ class _StopForward(Exception):
 
 
 @torch.no_grad()
-def normal_init(model: nn.Module, generator: torch.Generator, std_of: Callable[[torch.Tensor], float]) -> nn.Module:
+def normal_init(model: nn.Module, generator: torch.Generator, std_of: Callable[[torch.Tensor], float],
+                modules: Iterable[nn.Module] | None = None) -> nn.Module:
     """Conv2d/Linear weight ~ N(0, std_of(weight)²) drawn on the CPU from ``generator``, their bias 0;
-    BatchNorm/GroupNorm weight 1, bias 0 (the shared body of :func:`gaussian_init` and Kaiming init)."""
-    for m in model.modules():
+    BatchNorm/GroupNorm weight 1, bias 0 (the shared body of :func:`gaussian_init` and Kaiming init).
+    ``modules``: ``list(model.modules())`` when the caller already has it (one walk per score, not one per
+    helper)."""
+    for m in (model.modules() if modules is None else modules):
         if isinstance(m, (nn.Conv2d, nn.Linear)):
             w = m.weight
             draw = torch.randn(w.shape, generator=generator, dtype=torch.float32)
@@ -45,29 +48,35 @@ def normal_init(model: nn.Module, generator: torch.Generator, std_of: Callable[[
     return model
 
 
-def gaussian_init(model: nn.Module, generator: torch.Generator) -> nn.Module:
+def gaussian_init(model: nn.Module, generator: torch.Generator, modules: Iterable[nn.Module] | None = None
+                  ) -> nn.Module:
     """ZEN's ``network_weight_gaussian_init`` with a private generator: Conv2d/Linear weight ~ N(0,1)
     (unit variance, not fan-scaled), their bias 0; BatchNorm/GroupNorm weight 1, bias 0."""
-    return normal_init(model, generator, lambda w: 1.0)
+    return normal_init(model, generator, _unit_std, modules)
 
 
-def maybe_gaussian_init(model: nn.Module, ctx: "ProxyContext") -> None:
+def _unit_std(w: torch.Tensor) -> float:
+    return 1.0
+
+
+def maybe_gaussian_init(model: nn.Module, ctx: "ProxyContext", modules: Iterable[nn.Module] | None = None) -> None:
     """Gaussian init unless the caller passed ``init="none"`` (keep the module's own weights, e.g. for
     hand-checked tests or pretrained-weight studies)."""
     mode = ctx.opt("init", "gaussian")
     if mode == "gaussian":
-        gaussian_init(model, ctx.generator)
+        gaussian_init(model, ctx.generator, modules)
     elif mode not in ("none", "default"):
         raise ValueError(f"init must be 'gaussian' or 'none', not {mode!r}")
 
 
-def batchnorms(model: nn.Module) -> list[nn.modules.batchnorm._BatchNorm]:
-    return [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+def batchnorms(model: nn.Module, modules: Iterable[nn.Module] | None = None) -> list[nn.modules.batchnorm._BatchNorm]:
+    return [m for m in (model.modules() if modules is None else modules)
+            if isinstance(m, nn.modules.batchnorm._BatchNorm)]
 
 
-def reset_bn_stats(model: nn.Module) -> None:
-    """Running mean 0, var 1, counter 0 (a freshly built BN) for every BatchNorm."""
-    for m in batchnorms(model):
+def reset_bn_stats(model: nn.Module, bns: Iterable[nn.Module] | None = None) -> None:
+    """Running mean 0, var 1, counter 0 (a freshly built BN) for every BatchNorm (or those in ``bns``)."""
+    for m in (batchnorms(model) if bns is None else bns):
         if m.track_running_stats:
             m.reset_running_stats()
 

@@ -8,7 +8,9 @@ module              concern
 ``candidate``       :class:`Candidate` and the typed :class:`CandidateRecord` / :class:`Status`
 ``budgets``         named budgets, cheapest first, with typed :class:`Rejection` outcomes
 ``evaluator``       cache -> budgets -> scorer (:func:`score_structure` is a pure, picklable call)
-``strategy``        :class:`EvolutionStrategy`: population, child generation, state with the RNG
+``executor``        where jobs are scored: in the search process, local worker processes (``worker``)
+``ray_executor``    ... or Ray actors (optional extra ``ray``)
+``strategy``        :class:`EvolutionStrategy`: population, child generation (generations of K), RNG
 ``population``      the population (heap + index list)
 ``evolution``       :class:`EvolutionSearch`: composes the parts, applies each record
 ``runner``          save dir, signals, checkpoints, resume, stop criteria, outputs

@@ -46,13 +46,13 @@ class SearchError(RuntimeError):
 
 def opt(default: Any = None, help: str | None = None, *, factory: Any = None, choices: tuple[str, ...] = (),
         minimum: int | None = None, maximum: int | None = None, positive: bool = False, seconds: bool = False,
-        resume_free: bool = False, runtime: bool = False) -> Any:
+        resume_free: bool = False, runtime: bool = False, before: Any = MISSING) -> Any:
     """A config field.  ``help``: exposed as a command-line flag; ``choices``: allowed values;
     ``minimum`` / ``maximum``: allowed range (``positive``: must be > 0); ``seconds``: a time (``0.1ms``);
-    ``resume_free``: may change between a checkpoint and ``--resume``; ``runtime``: never recorded."""
+    ``resume_free``: may change between a checkpoint and ``--resume``; ``runtime``: never recorded;
+    ``before``: the behaviour of configs written before the key existed, when it differs from the default."""
     md = {"help": help, "choices": choices, "minimum": minimum, "maximum": maximum, "positive": positive,
-          "seconds": seconds,
-          "resume_free": resume_free, "runtime": runtime}
+          "seconds": seconds, "resume_free": resume_free, "runtime": runtime, "before": before}
     if factory is not None:
         return field(default_factory=factory, metadata=md)
     return field(default=default, metadata=md)
@@ -121,7 +121,22 @@ class SearchConfig:
     proxy_data_batches: int = opt(2, "batches of --batch_size images for data-dependent proxies (default 2: ZiCo "
                                   "needs two)", minimum=1)
     device: str = opt("auto", "auto, cpu, cuda, cuda:1 ... (default auto)", resume_free=True)
-    threads: int | None = opt(None, "torch.set_num_threads", resume_free=True)
+    threads: int | None = opt(None, "torch.set_num_threads of the search process (scoring workers use "
+                              "--proxy_threads)", resume_free=True)
+    # --- execution: where candidates are scored (never changes the result; generation_size and
+    # proxy_threads do, so they are recorded and checked on --resume)
+    generation_size: int = opt(32, "children per generation, bred from the population as it stands, scored in "
+                               "parallel, merged in order; 1 = the original algorithm (default 32)", minimum=1,
+                               before=1)
+    workers: int | None = opt(None, "scoring worker processes (default: one per usable CPU / proxy_threads; 0: "
+                              "score in the search process); never changes the result", minimum=0, resume_free=True)
+    proxy_threads: int = opt(1, "intra-op threads per scoring worker (proxy values depend on it; default 1)",
+                             minimum=1)
+    executor: str = opt("local", "local (worker processes on this machine) or ray (a Ray cluster, --ray_address)",
+                        choices=("local", "ray"), resume_free=True)
+    ray_address: str | None = opt(None, "Ray cluster to join, e.g. HEAD_IP:6379 (default: start a local Ray)",
+                                  resume_free=True)
+    worker_start: str = opt("forkserver", choices=("forkserver", "spawn"), resume_free=True)
     # --- evolution
     evolution_max_iter: int = opt(480_000, "loop iterations (default 480000)", minimum=1, resume_free=True)
     population_size: int = opt(512, "population cap (default 512)", minimum=1)
@@ -449,8 +464,13 @@ def recorded(cfg: SearchConfig) -> dict[str, Any]:
 
 def resume_differences(old: dict[str, Any], new: SearchConfig) -> list[str]:
     """Keys (with old -> new values) whose change forbids resuming a checkpoint written with ``old``;
-    a key the old config lacks counts as its default (configs written before the key existed)."""
+    a key the old config lacks counts as its default, or as its ``before`` value where the engine
+    behaved differently before the key existed (``generation_size``: 1)."""
     rec = recorded(new)
-    diff = [f"{k} ({old.get(k, default_of(k))!r} -> {v!r})" for k, v in rec.items()
-            if k not in RESUME_FREE_KEYS and k != "seed" and old.get(k, default_of(k)) != v]
-    return diff
+
+    def was(k: str) -> Any:
+        before = FIELDS[k].metadata["before"]
+        return old.get(k, default_of(k) if before is MISSING else before)
+
+    return [f"{k} ({was(k)!r} -> {v!r})" for k, v in rec.items()
+            if k not in RESUME_FREE_KEYS and k != "seed" and was(k) != v]

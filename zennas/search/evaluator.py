@@ -53,6 +53,8 @@ class ScoringSpec:
     ``data``: ``(kind, folder, batches)`` of the fixed image batches a data-dependent proxy gets
     (:func:`proxy_data`: ``"digits"`` offline fallback or ``"cifar10"`` from the folder, at
     ``resolution``, ``batch_size`` images per batch); None: the proxy's own N(0,1) inputs.
+    ``native_bf16``: the bf16 policy of "fast" proxies, decided once by the search (None: each process
+    detects it), so every worker computes in the same precision.
     """
 
     proxy: str
@@ -66,6 +68,7 @@ class ScoringSpec:
     options: tuple[tuple[str, Any], ...] = ()
     components: tuple[str, ...] = ()
     plugins: tuple[str, ...] = ()
+    native_bf16: bool | None = None
     data: tuple[str, str | None, int] | None = None
 
 
@@ -74,9 +77,15 @@ def score_structure(spec: ScoringSpec, structure: str | Sequence[Block], seed: i
 
     A proxy whose metadata names a ``cost_field`` (Params, FLOPs) is read from
     ``compute_costs(no_reslink=True)`` without building a module; a proxy that needs a module gets the
-    no_reslink MasterNet (``compute_proxy(..., inplace=True)``); others get the string.
+    no_reslink MasterNet (``compute_proxy(..., inplace=True)``), built with torch's global generator
+    seeded from ``seed`` (so a proxy that keeps the default init, TE-NAS, scores the same in every
+    process), and its MACs per image (the precision policy's size); others get the string.
     """
+    import torch
+
+    from zennas.costs import compute_costs
     from zennas.proxies import compute_proxy, get_proxy
+    from zennas.proxies.compute import seed_global_rng
     from zennas.structure import parse, to_str
 
     t0 = time.perf_counter()
@@ -88,28 +97,26 @@ def score_structure(spec: ScoringSpec, structure: str | Sequence[Block], seed: i
     options = dict(spec.options)
     blocks = parse(structure) if isinstance(structure, str) else list(structure)
     if info.cost_field and not options:
-        from zennas.costs import compute_costs
-
         c = compute_costs(blocks, spec.resolution, spec.num_classes, no_reslink=True)
         return Score(True, float(getattr(c, info.cost_field)), None, time.perf_counter() - t0)
     obj: Any = structure if isinstance(structure, str) else to_str(blocks)
-    build = 0.0
+    build, macs = 0.0, None
     if info.needs_model:
         from zennas.masternet import build_model
 
         try:
-            import torch
-
-            with torch.random.fork_rng(devices=[]):  # the default init is seeded too (proxies that keep it)
-                torch.manual_seed(seed)
+            macs = float(compute_costs(blocks, spec.resolution, spec.num_classes, no_reslink=True).exact_macs)
+            with torch.random.fork_rng(devices=[]):
+                seed_global_rng(seed, torch.device("cpu"))
                 obj = build_model(blocks, spec.num_classes, no_reslink=True)
         except Exception as exc:  # noqa: BLE001 - a build failure is a candidate failure
             return Score(False, math.nan, f"build failed: {type(exc).__name__}: {exc}", 0.0, time.perf_counter() - t0)
         build = time.perf_counter() - t0
     r = compute_proxy(info.name, obj, resolution=spec.resolution, batch_size=spec.batch_size,
                       num_classes=spec.num_classes, device=spec.device, dtype=spec.dtype, seed=seed,
-                      repeat=spec.repeat, gamma=spec.gamma, inplace=True,
-                      dataloader=proxy_data(spec) if info.needs_data else None, **options)
+                      repeat=spec.repeat, gamma=spec.gamma, inplace=True, macs=macs,
+                      native_bf16=spec.native_bf16, dataloader=proxy_data(spec) if info.needs_data else None,
+                      **options)
     del obj
     comps = {k: float(r.extra[k]) for k in spec.components if isinstance(r.extra.get(k), (int, float))}
     return Score(bool(r.ok), float(r.score), r.error, r.seconds, build, comps)
@@ -139,12 +146,14 @@ class Scorer:
     def __init__(self, name: str, *, resolution: int, batch_size: int, num_classes: int, device: str,
                  dtype: str | None = None, repeat: int = 1, gamma: float = 0.01,
                  options: dict[str, Any] | None = None, components: Sequence[str] = (),
-                 plugins: Sequence[str] = (), data: tuple[str, str | None, int] | None = None) -> None:
+                 plugins: Sequence[str] = (), native_bf16: bool | None = None,
+                 data: tuple[str, str | None, int] | None = None) -> None:
         from zennas.proxies import get_proxy
 
         self.name = get_proxy(name).info.name
         self.spec = ScoringSpec(self.name, resolution, batch_size, num_classes, device, dtype, repeat, gamma,
-                                tuple(sorted((options or {}).items())), tuple(components), tuple(plugins), data)
+                                tuple(sorted((options or {}).items())), tuple(components), tuple(plugins),
+                                native_bf16=native_bf16, data=data)
 
     def __call__(self, cand: Candidate, seed: int) -> Score:
         return score_structure(self.spec, cand.blocks, seed)
@@ -176,9 +185,11 @@ class Evaluator:
     """Cache -> budgets (cheapest first) -> scorer, for one search (``seed`` derives the proxy seeds).
 
     :meth:`evaluate` is :meth:`prepare` (cache and budgets: a record, or a :class:`Job` to score),
-    the scorer, then :meth:`finish` (cache the verdict, make the record).  Scoring a job is independent
-    of every other one, so a generation of children can be prepared in order, its jobs scored anywhere
-    (:func:`score_structure` in worker processes), and finished in the same order.
+    the scorer, then :meth:`finish` (a score) or :meth:`commit` (a fresh budget verdict), the only two
+    places that write the cache.  Scoring a job is independent of every other one, so a generation of
+    children is prepared in order, its jobs scored anywhere (:func:`score_structure` in worker
+    processes), and merged in the same order: :meth:`lookup` first (an earlier sibling may have decided
+    the same structure), then commit or finish.
     """
 
     def __init__(self, budgets: BudgetSet, scorer: Callable[[Candidate, int], Score], *, seed: int,
@@ -192,32 +203,42 @@ class Evaluator:
         rec = self.prepare(blocks, structure)
         if isinstance(rec, Job):
             rec = self.finish(rec, self.scorer(rec.candidate, rec.seed))
+        elif rec.stage == "budgets":
+            self.commit(rec)
         rec.seconds = time.perf_counter() - t0
         return rec
 
-    def prepare(self, blocks: Sequence[Block], structure: str) -> CandidateRecord | Job:
-        """A cached verdict, a budget outcome, or the job of scoring this candidate."""
+    def lookup(self, structure: str) -> CandidateRecord | None:
+        """The record of a structure evaluated before (its cached verdict), else None."""
         v = self.cache.get(structure)
-        if v is not None:
-            status = Status.DUPLICATE if v.status is Status.ACCEPTED else v.status
-            return CandidateRecord(structure, status, "cache", score=v.score if status is Status.DUPLICATE else None,
-                                   reason=v.reason, budget=v.budget, costs=v.costs, proxy_seed=v.seed,
-                                   components=v.components)
+        if v is None:
+            return None
+        status = Status.DUPLICATE if v.status is Status.ACCEPTED else v.status
+        return CandidateRecord(structure, status, "cache", score=v.score if status is Status.DUPLICATE else None,
+                               reason=v.reason, budget=v.budget, costs=v.costs, proxy_seed=v.seed,
+                               components=v.components)
+
+    def prepare(self, blocks: Sequence[Block], structure: str) -> CandidateRecord | Job:
+        """A cached verdict, a budget outcome (not cached yet: :meth:`commit`), or the job of scoring it."""
+        rec = self.lookup(structure)
+        if rec is not None:
+            return rec
         cand = Candidate(blocks, structure, self.resolution, self.num_classes)
         try:
             rej = self.budgets.first_violation(cand)
         except Exception as exc:  # noqa: BLE001 - e.g. a latency measurement that crashed
             err = f"budget evaluation failed: {type(exc).__name__}: {exc}"
-            costs = cand.cost_fields()
-            self.cache[structure] = Verdict(Status.FAILED, None, err, costs, None)
-            return CandidateRecord(structure, Status.FAILED, "budgets", reason=err, costs=costs)
+            return CandidateRecord(structure, Status.FAILED, "budgets", reason=err, costs=cand.cost_fields())
         if rej is not None:
-            costs = cand.cost_fields()
-            self.cache[structure] = Verdict(Status.REJECTED, None, rej.reason, costs, None, rej.budget.name)
             return CandidateRecord(structure, Status.REJECTED, "budgets", reason=rej.reason, budget=rej.budget.name,
-                                   rejection=rej, costs=costs)
+                                   rejection=rej, costs=cand.cost_fields())
         _ = cand.costs  # every cost field is logged for a scored candidate
         return Job(cand, derive_seed(self.seed, structure))
+
+    def commit(self, rec: CandidateRecord) -> CandidateRecord:
+        """Cache a fresh budget verdict (rejection or budget failure) of :meth:`prepare`."""
+        self.cache[rec.structure] = Verdict(rec.status, None, rec.reason, rec.costs, None, rec.budget)
+        return rec
 
     def finish(self, job: Job, sc: Score) -> CandidateRecord:
         """Cache the score of a job and return its record."""

@@ -5,8 +5,14 @@ Per iteration t (defaults = ZEN):
 1. the strategy trims the population to ``population_size`` (worst first, first inserted on ties);
 2. every ``log_every`` iterations the reporters get a snapshot (best/worst score, rates, counts);
 3. the strategy proposes one child (mutation of S0 in the seed phase, of a uniformly chosen parent
-   afterwards; split twice).  S0 itself is never scored;
-4. the evaluator returns a typed record: a cached verdict (a structure is evaluated once; a
+   afterwards; split twice).  S0 itself is never scored.  With ``generation_size`` K > 1 the
+   strategy proposes K children at the first iteration of a generation, from the population as it
+   stands; they are prepared (cache, budgets) at once, their scoring jobs go to the executor
+   (worker processes, Ray), and each iteration merges the next one in order.  Scores are pure
+   functions of (structure, settings, seed), so the run never depends on the executor or on
+   ``--workers``; K = 1 is exactly the original loop;
+4. the evaluator returns a typed record (looked up in the cache again at merge time: an earlier
+   child of the same generation may have decided the same structure): a cached verdict (a structure is evaluated once; a
    known-good one is re-inserted with its cached score, as ZEN re-inserts duplicates, or skipped with
    ``duplicates: skip``), a budget rejection (cheapest first, from the parsed structure, no module
    built), or a proxy score on the no_reslink network with a per-candidate seed derived from
@@ -23,6 +29,7 @@ directory, signals, checkpoints, resume and outputs.
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -34,14 +41,14 @@ from zennas.proxies.ensemble import parse_components
 from zennas.search.budgets import BudgetSet, budgets_from_config
 from zennas.search.candidate import Candidate, CandidateRecord, Status
 from zennas.search.config import ConfigError, SearchConfig, SearchError, check_proxy_name, proxy_data_spec
-from zennas.search.evaluator import Evaluator, Score, Scorer
+from zennas.search.evaluator import Evaluator, Job, Score, Scorer
 from zennas.search.latency import make_estimator
 from zennas.search.reporters import Reporter, notify
 from zennas.search.resolve import initial_structure, resolve_device, resolve_space
 from zennas.search.runner import Runner, SearchResult
 from zennas.search.state import SearchState
 from zennas.search.strategy import EvolutionStrategy
-from zennas.structure import parse, to_str
+from zennas.structure import parse
 
 logger = logging.getLogger("zennas.search")
 
@@ -74,18 +81,27 @@ class EvolutionSearch:
         self.s0_blocks = parse(self.s0) if self.s0 else None
         self.budgets = budgets if budgets is not None else budgets_from_config(
             cfg, self.device, latency_estimator=make_estimator(cfg, self.device) if cfg.budget_latency else None)
+        from zennas.proxies import cpu_has_fast_bf16
+
+        # the bf16 policy is decided here once, so every worker (local or on Ray) computes alike
+        self.native_bf16 = cpu_has_fast_bf16() if str(self.device).startswith("cpu") else None
         info = get_proxy(self.proxy_name).info
+        self.needs_model = bool(info.needs_model)
         #: components of a population-relative proxy (the rank ensemble), else None
         self.ranking = parse_components(cfg.proxy_options.get("components")) if info.relative else None
         self.data = proxy_data_spec(cfg) if info.needs_data else None
         self.scorer = scorer or Scorer(cfg.zero_shot_score, resolution=cfg.input_image_size,
                                        batch_size=cfg.batch_size, num_classes=cfg.num_classes, device=self.device,
                                        dtype=cfg.proxy_dtype, repeat=cfg.proxy_repeat, gamma=cfg.gamma,
-                                       options=cfg.proxy_options, plugins=cfg.plugins,
+                                       options=cfg.proxy_options, plugins=cfg.plugins, native_bf16=self.native_bf16,
                                        components=self.ranking or (), data=self.data)
         self.state: SearchState | None = None
         self.strategy: EvolutionStrategy | None = None
         self.evaluator: Evaluator | None = None
+        self.executor = None  # created at the first scoring job (zennas.search.executor.make_executor)
+        self._slots: list = []  # per pending child: None (not dispatched), a record, a (job, id), or SIBLING
+        self._slots_of: list | None = None  # the strategy's pending list the slots belong to
+        self._seen: set[str] = set()  # structures of the current generation already dispatched
 
     # ---------------------------------------------------------------- description
     def resolved(self) -> dict[str, Any]:
@@ -103,6 +119,10 @@ class EvolutionSearch:
             c = Candidate(self.s0_blocks, self.s0, self.cfg.input_image_size, self.cfg.num_classes)
             _ = c.costs
             d["initial_costs"] = c.cost_fields()
+        from zennas.proxies import cpu_features
+
+        d["scoring"] = {"generation_size": self.cfg.generation_size, "proxy_threads": self.cfg.proxy_threads,
+                        "native_bf16_policy": self.native_bf16, "cpu": cpu_features()}
         return d
 
     def check_initial(self, skip: tuple[str, ...] = ()) -> None:
@@ -135,6 +155,7 @@ class EvolutionSearch:
                                                       ranking=self.ranking)
         self.evaluator = Evaluator(budgets, self.scorer, seed=seed, resolution=cfg.input_image_size,
                                    num_classes=cfg.num_classes)
+        self._slots, self._slots_of, self._seen = [], None, set()
 
     def snapshot(self, t: int, elapsed: float) -> dict[str, Any]:
         st = self.state
@@ -145,15 +166,82 @@ class EvolutionSearch:
                 "scored": st.n_scored, "rejected": st.n_rejected, "duplicate": st.n_duplicate, "failed": st.n_failed,
                 "proxy_share": 100 * st.proxy_seconds / max(elapsed, 1e-9), "elapsed": elapsed}
 
-    def step(self, t: int, elapsed: float, reporters: Sequence[Reporter]) -> tuple[CandidateRecord, str | None]:
-        """Iteration ``t``: trim, report, propose, evaluate, apply.  Returns the record and the message of
-        a stop rule that fired (the caller logs the record, then stops with that message)."""
-        self.strategy.trim()
+    def step(self, t: int, elapsed: float, reporters: Sequence[Reporter], limit: int | None = None
+             ) -> tuple[CandidateRecord, str | None]:
+        """Iteration ``t``: trim, report, propose (a generation when none is pending), dispatch the
+        generation's children up to iteration ``limit`` (exclusive), merge child ``t``, apply.  Returns
+        the record and the message of a stop rule that fired (the caller logs the record, then stops)."""
+        st = self.strategy
+        st.trim()
         if t >= 1 and t % self.cfg.log_every == 0:
             notify(reporters, "on_log", self.snapshot(t, elapsed))
-        blocks = self.strategy.propose()
-        rec = self.evaluator.evaluate(blocks, to_str(blocks))
+        if self._slots_of is not st.pending:  # restored from a checkpoint: nothing dispatched yet
+            self._slots, self._slots_of, self._seen = [None] * len(st.pending), st.pending, set()
+        if not st.pending:
+            st.propose_generation(self.cfg.generation_size)
+            self._slots, self._seen = [None] * len(st.pending), set()
+        self._dispatch(t, limit)
+        structure, blocks = st.pending.pop(0)
+        rec = self._merge(structure, blocks, self._slots.pop(0))
         return rec, self.apply(t, blocks, rec)
+
+    # ---------------------------------------------------------------- generations: dispatch and merge
+    _SIBLING = "sibling"  # the same structure as an earlier child of the generation: decided at its merge
+
+    def _dispatch(self, t: int, limit: int | None) -> None:
+        for i, slot in enumerate(self._slots):
+            if slot is not None or (limit is not None and t + i >= limit):
+                continue
+            structure, blocks = self.strategy.pending[i]
+            if structure in self._seen:
+                self._slots[i] = self._SIBLING
+                continue
+            self._seen.add(structure)
+            t0 = time.perf_counter()
+            rec = self.evaluator.prepare(blocks, structure)
+            if isinstance(rec, Job):
+                rec = (rec, self._executor().submit(rec))
+            self._slots[i] = (rec, time.perf_counter() - t0)
+
+    def _merge(self, structure: str, blocks, slot) -> CandidateRecord:
+        t0 = time.perf_counter()
+        rec = self.evaluator.lookup(structure)  # first: an earlier sibling may have decided it
+        if rec is not None:
+            rec.seconds = time.perf_counter() - t0
+            return rec
+        if slot is None or slot == self._SIBLING:  # not dispatched (cannot happen at merge time; be safe)
+            self._seen.discard(structure)
+            slot = (self.evaluator.prepare(blocks, structure), 0.0)
+            if isinstance(slot[0], Job):
+                slot = ((slot[0], self._executor().submit(slot[0])), 0.0)
+        got, prep = slot
+        if isinstance(got, CandidateRecord):
+            rec = self.evaluator.commit(got)
+        else:
+            job, jid = got
+            sc = self.executor.result(jid)
+            rec = self.evaluator.finish(job, sc)
+            prep += sc.build_seconds + sc.proxy_seconds
+        rec.seconds = prep  # cache + budgets (+ build + proxy for a scored child), not the wait
+        return rec
+
+    def start_executor(self):
+        """Create the executor now (it is otherwise created at the first scoring job) and return it;
+        e.g. to wait for the workers before timing a run (``executor.wait_ready()``)."""
+        return self._executor()
+
+    def _executor(self):
+        if self.executor is None:
+            from zennas.search.executor import make_executor
+
+            self.executor = make_executor(self.cfg, self.scorer, self.device, self.needs_model)
+        return self.executor
+
+    def close(self) -> None:
+        """Stop the executor (workers scoring children that will not be merged are terminated)."""
+        if self.executor is not None:
+            ex, self.executor = self.executor, None
+            ex.close(abandon=True)
 
     # ---------------------------------------------------------------- applying a record
     def apply(self, t: int, blocks: Sequence[Block], rec: CandidateRecord) -> str | None:
@@ -233,7 +321,10 @@ class EvolutionSearch:
     # ---------------------------------------------------------------- run
     def run(self, save_dir: str | Path | None = None) -> SearchResult:
         """Run to a stop criterion in ``save_dir`` (default ``cfg.save_dir``); see :class:`Runner`."""
-        return Runner(self).run(save_dir)
+        try:
+            return Runner(self).run(save_dir)
+        finally:
+            self.close()
 
 
 __all__ = ["COMPAT_FAILURE_SCORE", "EvolutionSearch", "SearchResult"]

@@ -206,7 +206,7 @@ class Runner:
                 engine.strategy.trim()  # what the step does first anyway: the snapshot shows the trimmed population
                 notify(reporters, "on_log", engine.snapshot(t, elapsed))
                 last_log = now
-            rec, stop = engine.step(t, elapsed, reporters)
+            rec, stop = engine.step(t, elapsed, reporters, limit=max_iter)
             self.log.write(rec.to_log(t, st.elapsed_now()))
             if stop is not None:
                 raise SearchError(stop)

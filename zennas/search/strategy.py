@@ -8,6 +8,12 @@ mutation of the initial structure S0 with ``seed_num_replaces`` replacements (or
 tournament) mutated with ``num_replaces`` replacements; then ``split(split_threshold)``
 ``split_times`` times.  The space does the mutation; every random draw comes from the one
 ``numpy.random.Generator`` held here, which :meth:`state_dict` saves with the population.
+
+Generations (``generation_size`` K): :meth:`propose_generation` makes K children at once from the
+population as it stands and keeps them in :attr:`pending` until the search has merged each one (one
+per iteration, in order, trimming before each as above).  K = 1 is exactly the loop above.  The
+children not merged yet are part of the state, so a checkpoint between any two iterations resumes
+the same generation.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import numpy as np
 from zennas.block import Block
 from zennas.search.checkpoint import restore_rng, rng_state
 from zennas.search.population import Member, Population, RankedPopulation
-from zennas.structure import parse
+from zennas.structure import parse, to_str
 
 
 def split_blocks(blocks: Sequence[Block], threshold: int, times: int) -> list[Block]:
@@ -47,6 +53,7 @@ class EvolutionStrategy:
         #: ``ranking``: components of a population-relative proxy (the rank ensemble): the members are
         #: ranked by them (:class:`RankedPopulation`) instead of by a score of their own
         self.population = RankedPopulation(tuple(ranking)) if ranking else Population()
+        self.pending: list[tuple[str, list[Block]]] = []  # (structure, blocks): proposed, not merged yet
 
     @classmethod
     def from_config(cls, cfg: Any, space: Any, rng: np.random.Generator, *, s0_blocks: Sequence[Block] | None,
@@ -83,6 +90,13 @@ class EvolutionStrategy:
             blocks = self.space.mutate(parent.blocks, self.rng, self.num_replaces)
         return split_blocks(blocks, self.split_threshold, self.split_times)
 
+    def propose_generation(self, size: int) -> list[tuple[str, list[Block]]]:
+        """``size`` children from the population as it stands, appended to :attr:`pending`."""
+        for _ in range(size):
+            blocks = self.propose()
+            self.pending.append((to_str(blocks), blocks))
+        return self.pending
+
     def insert(self, structure: str, score: float, iteration: int, costs: dict, blocks: Sequence[Block] | None,
                components: dict[str, float] | None = None) -> tuple[bool, float]:
         """Add a scored child; (is it the new best, its score).  New best: strictly higher than the previous
@@ -97,13 +111,16 @@ class EvolutionStrategy:
 
     # -------------------------------------------------------------------------------- persistence
     def state_dict(self) -> dict[str, Any]:
-        """The RNG state and the population in list order (uniform parent choice continues identically)."""
-        return {"rng": rng_state(self.rng), "population": self.population.state()}
+        """The RNG state, the population in list order (uniform parent choice continues identically) and
+        the children of the current generation not merged yet."""
+        return {"rng": rng_state(self.rng), "population": self.population.state(),
+                "pending": [s for s, _ in self.pending]}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.rng = restore_rng(state["rng"])
         pst = state["population"]
         self.population = RankedPopulation.from_state(pst) if "components" in pst else Population.from_state(pst)
+        self.pending = [(s, parse(s)) for s in state.get("pending", [])]
 
 
 __all__ = ["EvolutionStrategy", "split_blocks"]

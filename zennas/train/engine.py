@@ -426,6 +426,10 @@ class Trainer:
         last = epoch + 1 == cfg.run.epochs
         save_latest = (epoch + 1) % cfg.run.save_freq == 0 or last
         rngs = b.all_gather_object(st.capture_rng(self.loader_gen)) if save_latest else None
+        # the epoch's metrics line first: a checkpoint at epoch k then implies lines 1..k (a kill between the two
+        # leaves an extra line, which a resume from the previous checkpoint drops and re-trains)
+        self.history.append(rec)
+        self.log.epoch(rec)
         if b.writes_checkpoints:
             if improved:
                 self.save_best(epoch + 1, val)
@@ -436,8 +440,6 @@ class Trainer:
                 ck = self.checkpoint(epoch + 1, val, full=True)
                 ck["rng"] = rngs
                 save_checkpoint(ck, st.latest_path(self.save_dir, self.file_rank))
-        self.history.append(rec)
-        self.log.epoch(rec)
         ema_txt = f", EMA top-1 {ema_val['top1']:.2f}%" if ema_val is not None else ""
         parts = "".join(f", {n} {rec['train_' + n]:.4f}" for n in self.task.part_names)
         logger.info("epoch %d/%d: train loss %.4f top-1 %.2f%%%s | val loss %.4f top-1 %.2f%% top-5 %.2f%%%s | "

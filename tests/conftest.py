@@ -22,6 +22,13 @@ pytest_plugins = ["train_helpers"]  # session fixtures of the training tests (da
 os.environ["ZENNAS_LATENCY_DIR"] = tempfile.mkdtemp(prefix="zennas-test-latency-")
 
 
+@pytest.fixture
+def no_cuda(monkeypatch):
+    """This process sees a machine without CUDA (the no-GPU messages are tested on GPU machines too)."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+
+
 def shared_file(*parts: str) -> Path:
     p = SHARED.joinpath(*parts)
     if not p.exists():

@@ -180,9 +180,8 @@ def test_val_original_arch_line_works(structure_file, image_folder, capsys):
     assert rc == 0 and '"images": 10' in capsys.readouterr().out
 
 
-@pytest.mark.skipif(not NO_GPU, reason="checks the message of a machine without CUDA")
 @pytest.mark.parametrize("flags", [["--device", "cuda"], ["--gpu", "0"]])
-def test_val_without_gpu_is_one_line(flags, image_folder, capsys):
+def test_val_without_gpu_is_one_line(flags, image_folder, capsys, no_cuda):
     for name in ("val", "val_cifar"):
         rc = main_of(name)(["--arch", "zennet_cifar10_model_size05M_res32", "--random_init", *flags])
         assert rc == 2 and "CUDA is not available on this machine" in one_error_line(capsys)

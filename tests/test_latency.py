@@ -66,8 +66,7 @@ def test_bad_measurement_settings_name_the_problem(kw, msg):
         measure_latency(build_model(NETS[0], 10), resolution=8, **kw)
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on a machine without CUDA")
-def test_cuda_without_a_gpu_is_a_clear_error():
+def test_cuda_without_a_gpu_is_a_clear_error(no_cuda):
     with pytest.raises(LatencyError, match="CUDA is not available on this machine"):
         measure_latency(build_model(NETS[0], 10), resolution=8, device="cuda")
 

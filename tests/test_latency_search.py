@@ -130,8 +130,7 @@ def test_predictor_mode_without_a_table_names_the_command(tmp_path):
         make_estimator(search_cfg(tmp_path, budget_latency=1.0, latency_mode="predictor"), "cpu")
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason="the preset's CUDA device exists here")
-def test_latency_preset_without_a_gpu_says_how_to_build_a_table():
+def test_latency_preset_without_a_gpu_says_how_to_build_a_table(no_cuda):
     from zennas.search.config import config_path, load_yaml
 
     cfg = build_config(("preset", load_yaml(config_path("Zen_NAS_ImageNet_latency0.1ms"))))
@@ -193,12 +192,10 @@ def test_cli_builds_a_table_resumes_it_and_predicts(tmp_path):
     (["--warmup", "-1"], "--warmup must be >= 0"),
     (["--clock", "cycles"], "unknown clock 'cycles'"),
     (["--predict", "--lut", "/nonexistent/t.json"], "latency table '/nonexistent/t.json' not found"),
-    pytest.param(["--device", "cuda"], "CUDA is not available", marks=pytest.mark.skipif(
-        torch.cuda.is_available(), reason="CUDA exists")),
-    pytest.param(["--gpu", "0", "--fp16"], "device 'cuda:0': CUDA is not available", marks=pytest.mark.skipif(
-        torch.cuda.is_available(), reason="CUDA exists")),
+    (["--device", "cuda"], "CUDA is not available"),
+    (["--gpu", "0", "--fp16"], "device 'cuda:0': CUDA is not available"),
 ])
-def test_cli_bad_input_is_one_line_and_a_nonzero_exit(args, msg, capsys):
+def test_cli_bad_input_is_one_line_and_a_nonzero_exit(args, msg, capsys, no_cuda):
     rc = latency_main(["--plainnet_struct", S0, "--input_image_size", "8", "--num_classes", "10", *args])
     err = capsys.readouterr().err.strip().splitlines()
     assert rc != 0 and len(err) == 1 and err[0].startswith("error: ") and msg in err[0], err

@@ -43,14 +43,12 @@ from zennas.proxies import (
     ProxyError,
     ProxyInfo,
     autocast_context,
-    effective_precision,
     forward_hooks,
-    prepare_model,
     register_proxy,
     to_input,
     weight_layers,
 )
-from zennas.proxies.inputs import apply_init, data_batches, data_source
+from zennas.proxies.inputs import data_batches, data_source, fp32_training_model
 
 COMPONENTS = ("expressivity", "progressivity", "trainability", "complexity")
 _ELEMENTWISE = frozenset({"BN", "RELU", "Swish"})
@@ -143,10 +141,7 @@ class AZNAS(Proxy):
         component = str(ctx.opt("component", "expressivity")).lower()
         if component not in COMPONENTS:
             raise ValueError(f"AZ-NAS component must be one of {COMPONENTS}, not {component!r}")
-        dtype, cl = effective_precision(ctx, "fp32")
-        model = prepare_model(model, ctx, dtype, cl)
-        init = apply_init(model, ctx, "kaiming")
-        model.train()
+        model, dtype, cl, init = fp32_training_model(model, ctx, "kaiming")
         model.requires_grad_(True)
         ((x, _),) = data_batches(ctx, 1)
         macs = [0]

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from zennas.proxies.base import ProxyError
-from zennas.proxies.context import ProxyContext
+from zennas.proxies.context import ProxyContext, effective_precision, prepare_model
 from zennas.proxies.hooks import gaussian_init, normal_init
 
 
@@ -60,3 +60,15 @@ def apply_init(model: nn.Module, ctx: ProxyContext, default: str) -> str:
     elif mode not in ("default", "none"):
         raise ValueError(f"init must be 'gaussian', 'kaiming', 'default' or 'none', not {mode!r}")
     return mode
+
+
+def fp32_training_model(model: nn.Module, ctx: ProxyContext, init_default: str
+                        ) -> tuple[nn.Module, torch.dtype, bool, str]:
+    """The newer proxies' set-up: fp32 unless the user chose a dtype (:func:`effective_precision`), the working
+    module prepared for it, initialised by :func:`apply_init` and in training mode.  Returns
+    ``(model, dtype, channels_last, init mode used)``."""
+    dtype, cl = effective_precision(ctx, "fp32")
+    model = prepare_model(model, ctx, dtype, cl)
+    init = apply_init(model, ctx, init_default)
+    model.train()
+    return model, dtype, cl, init

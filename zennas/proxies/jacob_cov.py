@@ -22,13 +22,11 @@ from zennas.proxies import (
     ProxyError,
     ProxyInfo,
     autocast_context,
-    effective_precision,
     logits_of,
-    prepare_model,
     register_proxy,
     to_input,
 )
-from zennas.proxies.inputs import apply_init, data_batches, data_source
+from zennas.proxies.inputs import data_batches, data_source, fp32_training_model
 
 K = 1e-5
 
@@ -52,10 +50,7 @@ class JacobCov(Proxy):
     )
 
     def compute(self, model, ctx: ProxyContext):
-        dtype, cl = effective_precision(ctx, "fp32")
-        model = prepare_model(model, ctx, dtype, cl)
-        init = apply_init(model, ctx, "default")
-        model.train()
+        model, dtype, cl, init = fp32_training_model(model, ctx, "default")
         ((x, _),) = data_batches(ctx, 1)
         rows = []
         for xc in ctx.chunks(x):

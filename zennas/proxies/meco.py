@@ -23,14 +23,12 @@ from zennas.proxies import (
     ProxyContext,
     ProxyInfo,
     autocast_context,
-    effective_precision,
     forward_hooks,
-    prepare_model,
     register_proxy,
     single_value_bn_in_eval,
     to_input,
 )
-from zennas.proxies.inputs import apply_init, data_batches, data_source
+from zennas.proxies.inputs import data_batches, data_source, fp32_training_model
 
 
 def min_corr_eigenvalue(feature: torch.Tensor) -> float | None:
@@ -53,10 +51,7 @@ class MeCo(Proxy):
     )
 
     def compute(self, model, ctx: ProxyContext):
-        dtype, cl = effective_precision(ctx, "fp32")
-        model = prepare_model(model, ctx, dtype, cl)
-        init = apply_init(model, ctx, "default")
-        model.train()
+        model, dtype, cl, init = fp32_training_model(model, ctx, "default")
         ((x, _),) = data_batches(ctx, 1)
         seen: dict[int, torch.Tensor] = {}  # id -> tensor (kept alive so ids stay unique)
         values: list[float] = []

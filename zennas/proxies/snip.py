@@ -16,12 +16,10 @@ from zennas.proxies import (
     Proxy,
     ProxyContext,
     ProxyInfo,
-    effective_precision,
-    prepare_model,
     register_proxy,
     weight_layers,
 )
-from zennas.proxies.inputs import apply_init, data_batches, data_source
+from zennas.proxies.inputs import data_batches, data_source, fp32_training_model
 from zennas.proxies.zico import batch_weight_grads
 
 
@@ -34,10 +32,7 @@ class SNIP(Proxy):
     )
 
     def compute(self, model, ctx: ProxyContext):
-        dtype, cl = effective_precision(ctx, "fp32")
-        model = prepare_model(model, ctx, dtype, cl)
-        init = apply_init(model, ctx, "default")
-        model.train()
+        model, dtype, cl, init = fp32_training_model(model, ctx, "default")
         model.requires_grad_(True)
         (grads,) = batch_weight_grads(model, ctx, data_batches(ctx, 1, need_labels=True), dtype, cl)
         s = sum(float((m.weight.detach().reshape(-1).double() * g).abs().sum())

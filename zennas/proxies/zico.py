@@ -27,14 +27,12 @@ from zennas.proxies import (
     ProxyError,
     ProxyInfo,
     autocast_context,
-    effective_precision,
     logits_of,
-    prepare_model,
     register_proxy,
     to_input,
     weight_layers,
 )
-from zennas.proxies.inputs import apply_init, data_batches, data_source
+from zennas.proxies.inputs import data_batches, data_source, fp32_training_model
 
 
 def batch_weight_grads(model, ctx: ProxyContext, batches, dtype, cl) -> list[list[torch.Tensor]]:
@@ -70,10 +68,7 @@ class ZiCo(Proxy):
         nb = int(ctx.opt("batches", 2))
         if nb < 2:
             raise ProxyError("ZiCo needs at least 2 batches (the std over batches)")
-        dtype, cl = effective_precision(ctx, "fp32")
-        model = prepare_model(model, ctx, dtype, cl)
-        init = apply_init(model, ctx, "default")
-        model.train()
+        model, dtype, cl, init = fp32_training_model(model, ctx, "default")
         model.requires_grad_(True)
         per_batch = batch_weight_grads(model, ctx, data_batches(ctx, nb, need_labels=True), dtype, cl)
         score, used = 0.0, 0

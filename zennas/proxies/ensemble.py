@@ -6,7 +6,7 @@ benchmark, :data:`COMPONENT_SETTINGS`) and reports the component values in ``ext
 component names (``"MeCo"``, ``"AZ-NAS:expressivity"``...).  The ensemble score itself is
 population-relative (:class:`~zennas.proxies.ranking.RankEnsemble`: ``Σ_m log(rank_m / n)``), so for one
 network alone it is the score of a population of one: ``log(1/1) = 0``.  The search ranks its
-population by the components (``ProxyInfo.relative``); :func:`ensemble_scores` ranks any list.
+population by the components (``ProxyInfo.relative``); ``RankEnsemble.scores`` ranks any list of results.
 
 A component that fails makes the candidate fail (the error names the component), so no NaN or −9999
 enters a ranking silently.
@@ -76,13 +76,6 @@ def strip_bn(model: torch.nn.Module) -> torch.nn.Module:
     return model
 
 
-def ensemble_scores(component_values: Sequence[dict[str, float]], components: Sequence[str]) -> list[float]:
-    """The ensemble score of each candidate of a population given its component values."""
-    ens = RankEnsemble(tuple(components))
-    return ens.scores_from_table(
-        [[float(v.get(c, float("nan"))) for c in ens.components] for v in component_values]).tolist()
-
-
 @register_proxy
 class Ensemble(Proxy):
     info = ProxyInfo(
@@ -117,4 +110,4 @@ class Ensemble(Proxy):
         return 0.0, {**values, "components": list(components), "component_seconds": seconds}
 
 
-__all__ = ["COMPONENT_SETTINGS", "DEFAULT_ENSEMBLE", "Ensemble", "ensemble_scores", "parse_components", "strip_bn"]
+__all__ = ["COMPONENT_SETTINGS", "DEFAULT_ENSEMBLE", "Ensemble", "parse_components", "strip_bn"]
